@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AnyNet;
+
+/// <summary>The backend-independent entry points and helpers, built once on <see cref="IAsyncBackend"/>.</summary>
+public static class AsyncBackendExtensions
+{
+    /// <summary>Blocks the calling thread while <paramref name="main"/> runs on the backend, and returns its result (AnyIO's <c>run</c>).</summary>
+    /// <remarks>Do not call it from the backend's own loop thread: it would wait for itself.</remarks>
+    public static T Run<T>(this IAsyncBackend backend, Func<CancellationToken, Task<T>> main)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return backend.RunAsync(main).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Blocks the calling thread while <paramref name="main"/> runs on the backend.</summary>
+    public static void Run(this IAsyncBackend backend, Func<CancellationToken, Task> main)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        backend.RunAsync(main).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="main"/> on the backend; the task completes when it does.</summary>
+    public static Task RunAsync(this IAsyncBackend backend, Func<CancellationToken, Task> main, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(main);
+        return backend.RunAsync<object?>(async token => { await main(token); return null; }, cancellationToken);
+    }
+
+    /// <summary>Sleeps for <paramref name="delay"/> on the backend's clock.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    public static Task SleepAsync(this IAsyncBackend backend, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (delay != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        }
+
+        return Task.Delay(delay, backend.TimeProvider, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a deadline <paramref name="delay"/> from now on the backend's clock; returns true if the deadline cut it short.</summary>
+    public static Task<bool> MoveOnAfterAsync(this IAsyncBackend backend, TimeSpan delay, Func<CancellationToken, Task> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return CancelScope.MoveOnAfterAsync(delay, body, backend.TimeProvider, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a deadline <paramref name="delay"/> from now on the backend's clock.</summary>
+    /// <exception cref="TimeoutException">The deadline fired.</exception>
+    public static Task FailAfterAsync(this IAsyncBackend backend, TimeSpan delay, Func<CancellationToken, Task> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return CancelScope.FailAfterAsync(delay, body, backend.TimeProvider, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a deadline <paramref name="delay"/> from now on the backend's clock, returning its value.</summary>
+    /// <exception cref="TimeoutException">The deadline fired.</exception>
+    public static Task<T> FailAfterAsync<T>(this IAsyncBackend backend, TimeSpan delay, Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return CancelScope.FailAfterAsync(delay, body, backend.TimeProvider, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="host"/>:<paramref name="port"/>: an address literal directly, a name through the
+    /// backend's resolver and then Happy Eyeballs (RFC 8305) over every address it returns.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not in 1..65535.</exception>
+    /// <exception cref="NameResolutionException">The host does not resolve.</exception>
+    /// <exception cref="SocketException">No address accepted the connection; the message lists every attempt.</exception>
+    public static async ValueTask<ISocketStream> ConnectTcpAsync(this IAsyncBackend backend, string host, int port, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
+            ? [literal]
+            : await backend.ResolveAsync(host, AddressFamily.Unspecified, cancellationToken);
+        if (addresses.Length == 1)
+        {
+            return await backend.ConnectTcpAsync(new IPEndPoint(addresses[0], port), cancellationToken);
+        }
+
+        return await Internal.HappyEyeballs.ConnectAsync(backend, host, addresses, port, cancellationToken);
+    }
+
+    /// <summary>
+    /// Accepts connections until <paramref name="cancellationToken"/> is cancelled or the listener is disposed, running
+    /// <paramref name="handler"/> for each in a task group child and disposing each stream when its handler ends.
+    /// </summary>
+    /// <remarks>
+    /// Cancelling the token stops accepting, cancels every handler and closes every connection, then throws
+    /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
+    /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors.
+    /// </remarks>
+    /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
+    public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
+        where TStream : IAsyncDisposable
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(handler);
+        return TaskGroup.RunAsync(async group =>
+        {
+            while (true)
+            {
+                TStream stream;
+                try
+                {
+                    stream = await listener.AcceptAsync(group.Token);
+                }
+                catch (ClosedResourceException) when (!group.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                group.Start(async token =>
+                {
+                    await using (stream)
+                    {
+                        await handler(stream, token);
+                    }
+                });
+            }
+        }, cancellationToken);
+    }
+}

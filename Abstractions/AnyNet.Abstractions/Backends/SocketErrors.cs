@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AnyNet.Backends;
+
+/// <summary>
+/// Turns Linux errno values into the exceptions every backend must raise, so that a reactor on raw syscalls, a libuv
+/// binding (whose status codes are negated errno values on Unix) and System.Net.Sockets all fail the same way.
+/// </summary>
+public static class SocketErrors
+{
+    /// <summary>The <see cref="SocketError"/> for a Linux errno value (the mapping System.Net.Sockets uses on Unix).</summary>
+    public static SocketError FromErrno(int errno) => errno switch
+    {
+        1 or 13 => SocketError.AccessDenied,            // EPERM, EACCES
+        2 => SocketError.AddressNotAvailable,           // ENOENT: a Unix socket path that does not exist
+        4 => SocketError.Interrupted,                   // EINTR
+        9 => SocketError.OperationAborted,              // EBADF
+        11 => SocketError.WouldBlock,                   // EAGAIN
+        14 => SocketError.Fault,                        // EFAULT
+        22 => SocketError.InvalidArgument,              // EINVAL
+        23 or 24 => SocketError.TooManyOpenSockets,     // ENFILE, EMFILE
+        32 => SocketError.Shutdown,                     // EPIPE
+        61 or 111 => SocketError.ConnectionRefused,     // ENODATA (unused), ECONNREFUSED
+        88 => SocketError.NotSocket,                    // ENOTSOCK
+        90 => SocketError.MessageSize,                  // EMSGSIZE
+        93 => SocketError.ProtocolNotSupported,         // EPROTONOSUPPORT
+        95 => SocketError.OperationNotSupported,        // EOPNOTSUPP
+        97 => SocketError.AddressFamilyNotSupported,    // EAFNOSUPPORT
+        98 => SocketError.AddressAlreadyInUse,          // EADDRINUSE
+        99 => SocketError.AddressNotAvailable,          // EADDRNOTAVAIL
+        100 => SocketError.NetworkDown,                 // ENETDOWN
+        101 => SocketError.NetworkUnreachable,          // ENETUNREACH
+        102 => SocketError.NetworkReset,                // ENETRESET
+        103 => SocketError.ConnectionAborted,           // ECONNABORTED
+        104 => SocketError.ConnectionReset,             // ECONNRESET
+        105 => SocketError.NoBufferSpaceAvailable,      // ENOBUFS
+        106 => SocketError.IsConnected,                 // EISCONN
+        107 => SocketError.NotConnected,                // ENOTCONN
+        110 => SocketError.TimedOut,                    // ETIMEDOUT
+        113 => SocketError.HostUnreachable,             // EHOSTUNREACH
+        114 => SocketError.AlreadyInProgress,           // EALREADY
+        115 => SocketError.InProgress,                  // EINPROGRESS
+        125 => SocketError.OperationAborted,            // ECANCELED
+        _ => SocketError.SocketError,
+    };
+
+    /// <summary>A <see cref="SocketException"/> for an errno, with a message that names the errno and what was being done.</summary>
+    public static SocketException Exception(int errno, string operation, EndPoint? endPoint = null)
+    {
+        SocketError error = FromErrno(errno);
+        string where = endPoint is null ? string.Empty : $" ({endPoint})";
+        return new SocketException((int)error, $"{operation}{where} failed: {Describe(error)} (errno {errno})");
+    }
+
+    /// <summary>Wraps an OS failure of an established stream as <see cref="BrokenResourceException"/>.</summary>
+    public static BrokenResourceException Broken(Exception osError) =>
+        new($"The connection is broken: {osError.Message}", osError);
+
+    /// <summary>Wraps an errno failure of an established stream as <see cref="BrokenResourceException"/>.</summary>
+    public static BrokenResourceException Broken(int errno, string operation) => Broken(Exception(errno, operation));
+
+    /// <summary>True for errors that mean the peer or the path went away rather than a bug in the caller.</summary>
+    public static bool IsConnectionFailure(SocketError error) => error is
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.NetworkReset
+        or SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.NetworkDown or SocketError.TimedOut
+        or SocketError.NotConnected or SocketError.ConnectionRefused;
+
+    private static string Describe(SocketError error) => error switch
+    {
+        SocketError.ConnectionRefused => "connection refused (nobody listens there)",
+        SocketError.AddressAlreadyInUse => "the address is already in use",
+        SocketError.AddressNotAvailable => "the address is not available",
+        SocketError.ConnectionReset => "connection reset by peer",
+        SocketError.Shutdown => "broken pipe (the peer closed the connection)",
+        _ => error.ToString(),
+    };
+}
