@@ -1,0 +1,63 @@
+using Xunit;
+
+namespace AnyNet.Conformance;
+
+/// <summary>
+/// The base of every conformance area: runs each test body on a fresh backend under a hard timeout, and skips, with the
+/// reason, what the backend declares it cannot do.
+/// </summary>
+/// <typeparam name="TFixture">The backend author's fixture.</typeparam>
+public abstract class ConformanceTest<TFixture>
+    where TFixture : IBackendFixture, new()
+{
+    /// <summary>The hard limit for one test body unless the test asks for another.</summary>
+    protected static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The fixture that makes backends.</summary>
+    protected TFixture Fixture { get; } = new();
+
+    /// <summary>Creates a backend, runs <paramref name="body"/> on it, disposes it. Fails the test if the body exceeds <paramref name="timeout"/>.</summary>
+    protected async Task RunAsync(Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        await using IAsyncBackend backend = Fixture.CreateBackend();
+        await RunOnAsync(backend, body, timeout);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on an existing backend under the hard timeout.</summary>
+    protected static async Task RunOnAsync(IAsyncBackend backend, Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(body);
+        TimeSpan limit = timeout ?? DefaultTimeout;
+        using var cancellation = new CancellationTokenSource();
+        Task run = backend.RunAsync(token => body(backend, token), cancellation.Token);
+        try
+        {
+            await run.WaitAsync(limit);
+        }
+        catch (TimeoutException) when (!run.IsCompleted)
+        {
+            // Cancel the body so that disposing the backend does not wait for a hung test forever.
+            await cancellation.CancelAsync();
+            throw new TimeoutException($"The test body did not finish within {limit} on the '{backend.Name}' backend.");
+        }
+    }
+
+    /// <summary>Skips the test, naming the missing capability and <paramref name="why"/>, unless the backend has <paramref name="capability"/>.</summary>
+    protected void RequireCapability(BackendCapabilities capability, string why)
+    {
+        using IAsyncBackend backend = Fixture.CreateBackend();
+        Skip.IfNot(backend.Capabilities.HasFlag(capability), $"skipped: the '{backend.Name}' backend does not declare {capability} ({why}).");
+    }
+
+    /// <summary>The capabilities of the backend under test.</summary>
+    protected BackendCapabilities Capabilities
+    {
+        get
+        {
+            using IAsyncBackend backend = Fixture.CreateBackend();
+            return backend.Capabilities;
+        }
+    }
+}
