@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace AnyNet.Benchmarks.Matrix;
+
+/// <summary>
+/// The echo matrix: every server x connections x message size, measured by the native load generator in one run,
+/// reported as one table (ratios to the System.Net.Sockets baseline and to the C epoll ceiling) and one SVG chart.
+/// Run it through Benchmarks/run.sh, which builds the native programs and raises the file-descriptor limit.
+/// </summary>
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        MatrixOptions options;
+        try
+        {
+            options = MatrixOptions.Parse(args);
+        }
+        catch (Exception error) when (error is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"matrix: {error.Message}");
+            Console.Error.WriteLine(MatrixOptions.Usage);
+            return 2;
+        }
+
+        foreach (string required in new[] { Path.Combine(options.NativeDirectory, "loadgen"), Path.Combine(options.NativeDirectory, "echo_epoll"), options.EchoServerPath })
+        {
+            if (!File.Exists(required))
+            {
+                Console.Error.WriteLine($"matrix: {required} is missing; run Benchmarks/run.sh, which builds it");
+                return 2;
+            }
+        }
+
+        if (Environment.ProcessorCount < 2 || Math.Max(options.ServerCore, options.ClientCore) >= Environment.ProcessorCount)
+        {
+            Console.Error.WriteLine("matrix: the server and the load generator need two different cores; pass --server-core/--client-core");
+            return 2;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var machine = MachineInfo.Read();
+        Console.WriteLine($"AnyNet echo matrix ({(options.Quick ? "quick" : "full")}) on {machine.Cpu}, {machine.Cores} cores, {machine.Os}, {machine.Runtime}");
+        Console.WriteLine($"server on core {options.ServerCore}, load generator on core {options.ClientCore}; load average at start {machine.LoadAverage}");
+
+        var cells = new List<CellResult>();
+        var summaries = new List<ServerSummary>();
+        foreach (string server in options.Servers)
+        {
+            summaries.Add(RunServer(server, options, cells));
+        }
+
+        string loadAfter = MachineInfo.ReadLoadAverage();
+        var report = new Report(options, machine, loadAfter, stopwatch.Elapsed, cells, summaries);
+        Directory.CreateDirectory(options.OutputDirectory);
+        string suffix = options.Quick ? "-quick" : "";
+        File.WriteAllText(Path.Combine(options.OutputDirectory, $"results{suffix}.md"), report.Markdown());
+        File.WriteAllText(Path.Combine(options.OutputDirectory, $"results{suffix}.csv"), report.Csv());
+        File.WriteAllText(Path.Combine(options.OutputDirectory, $"echo-matrix{suffix}.svg"), SvgChart.Render(options, machine, cells));
+        Console.WriteLine();
+        Console.WriteLine(report.MainTable());
+        Console.WriteLine(report.SummaryTable());
+        Console.WriteLine(report.Targets());
+        Console.WriteLine($"wrote {options.OutputDirectory}/results{suffix}.md, results{suffix}.csv and echo-matrix{suffix}.svg in {stopwatch.Elapsed.TotalSeconds:F0} s");
+        return 0;
+    }
+
+    private static ServerSummary RunServer(string server, MatrixOptions options, List<CellResult> cells)
+    {
+        Console.WriteLine($"== {server}");
+        var summary = new ServerSummary(server);
+        using (ServerProcess? process = ServerProcess.TryStart(server, zeroRead: false, options, out string? reason))
+        {
+            if (process is null)
+            {
+                string why = FirstLine(reason);
+                Console.WriteLine($"   skipped: {why}");
+                return summary with { SkipReason = why };
+            }
+
+            foreach (int connections in options.Connections)
+            {
+                foreach (int size in options.Sizes)
+                {
+                    CellResult cell = MeasureCell(server, process, options, connections, size);
+                    cells.Add(cell);
+                    Console.WriteLine(cell.Failure is null
+                        ? string.Create(CultureInfo.InvariantCulture, $"   {connections,5} x {Report.SizeText(size),-6} {cell.MessagesPerSecond,12:N0} msg/s {cell.MegabytesPerSecond,9:F1} MB/s  p50 {cell.P50Microseconds,9:F1} us  p99 {cell.P99Microseconds,9:F1} us  errors {cell.Errors}  cpu server {cell.ServerCpu:F2} client {cell.ClientCpu:F2}{(cell.ClientBound ? "  (client-bound)" : "")}")
+                        : $"   {connections,5} x {Report.SizeText(size),-6} failed: {cell.Failure}");
+                    if (process.HasExited)
+                    {
+                        break;
+                    }
+                }
+
+                if (process.HasExited)
+                {
+                    break;
+                }
+            }
+
+            if (options.MeasureChurn && !process.HasExited)
+            {
+                try
+                {
+                    Dictionary<string, string> churn = LoadGen.Run(options, "churn", process.Port, process.Pid, 50, 64, 0.5, options.ChurnSeconds);
+                    summary = summary with
+                    {
+                        ChurnPerSecond = Number(churn, "msgs_per_s"),
+                        ChurnErrors = (long)Number(churn, "errors"),
+                        ChurnServerCpu = Number(churn, "server_cpu"),
+                        ChurnClientCpu = Number(churn, "client_cpu"),
+                    };
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   churn (50 workers: connect, 64 B echo, close) {summary.ChurnPerSecond:N0} conn/s, errors {summary.ChurnErrors}"));
+                }
+                catch (Exception error) when (error is InvalidOperationException or TimeoutException)
+                {
+                    summary.Notes = Append(summary.Notes, $"churn failed: {error.Message}");
+                }
+            }
+
+            bool died = process.HasExited;
+            if (!died)
+            {
+                summary = summary with { PeakRssBytes = process.ReadStatusBytes("VmHWM") };
+            }
+
+            process.Stop();
+            if (died)
+            {
+                summary.Notes = Append(summary.Notes, $"server exited during the run: {FirstLine(process.ErrorOutput)}");
+                Console.WriteLine($"   server exited during the run: {process.ErrorOutput}");
+            }
+            else if (process.ErrorOutput.Length > 0)
+            {
+                Console.WriteLine($"   {process.ErrorOutput.Replace("\n", "\n   ", StringComparison.Ordinal)}");
+            }
+        }
+
+        return options.MeasureIdle ? MeasureIdle(server, options, summary) : summary;
+    }
+
+    private static CellResult MeasureCell(string server, ServerProcess process, MatrixOptions options, int connections, int size)
+    {
+        try
+        {
+            Dictionary<string, string> r = LoadGen.Run(options, "echo", process.Port, process.Pid, connections, size, options.WarmupSeconds, options.DurationSeconds);
+            return new CellResult(server, connections, size)
+            {
+                MessagesPerSecond = Number(r, "msgs_per_s"),
+                MegabytesPerSecond = Number(r, "mb_per_s"),
+                P50Microseconds = Number(r, "p50_us"),
+                P99Microseconds = Number(r, "p99_us"),
+                Errors = (long)Number(r, "errors"),
+                Connected = (int)Number(r, "connected"),
+                ClientCpu = Number(r, "client_cpu"),
+                ServerCpu = Number(r, "server_cpu"),
+                Failure = Number(r, "connected") <= 0 ? $"no connection was made: {r.GetValueOrDefault("stderr")}" : null,
+            };
+        }
+        catch (Exception error) when (error is InvalidOperationException or TimeoutException)
+        {
+            return new CellResult(server, connections, size) { Failure = FirstLine(error.Message) };
+        }
+    }
+
+    // Idle memory: a fresh server in zero-byte-read mode (an idle connection holds no buffer), N connections that each
+    // echoed once, then a full GC; RSS growth and managed-heap growth divided by N.
+    private static ServerSummary MeasureIdle(string server, MatrixOptions options, ServerSummary summary)
+    {
+        using ServerProcess? process = ServerProcess.TryStart(server, zeroRead: true, options, out string? reason);
+        if (process is null)
+        {
+            summary.Notes = Append(summary.Notes, $"idle phase did not start: {FirstLine(reason)}");
+            return summary;
+        }
+
+        try
+        {
+            long managedBefore = process.CollectGarbage();
+            long rssBefore = process.ReadStatusBytes("VmRSS");
+            using Process idle = LoadGen.StartIdle(options, process.Port, options.IdleConnections, out string readyLine);
+            Dictionary<string, string> ready = LoadGen.ParseLine(readyLine);
+            int connected = (int)Number(ready, "connected");
+            Thread.Sleep(500); // let the server finish its side of the last echoes before it is measured
+            long managedAfter = process.CollectGarbage();
+            long rssAfter = process.ReadStatusBytes("VmRSS");
+            idle.StandardInput.Close();
+            if (!idle.WaitForExit(30000))
+            {
+                idle.Kill(entireProcessTree: true);
+            }
+
+            if (connected <= 0)
+            {
+                summary.Notes = Append(summary.Notes, "idle phase: no connection was made");
+                return summary;
+            }
+
+            ServerSummary measured = summary with
+            {
+                IdleConnections = connected,
+                IdleRssBytesPerConnection = (double)(rssAfter - rssBefore) / connected,
+                IdleManagedBytesPerConnection = (double)(managedAfter - managedBefore) / connected,
+            };
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   idle: {connected} connections, RSS +{measured.IdleRssBytesPerConnection:F0} B/conn, managed heap +{measured.IdleManagedBytesPerConnection:F0} B/conn"));
+            return measured;
+        }
+        catch (Exception error) when (error is InvalidOperationException or TimeoutException or IOException)
+        {
+            summary.Notes = Append(summary.Notes, $"idle phase failed: {FirstLine(error.Message)}");
+            Console.WriteLine($"   idle phase failed: {error.Message}");
+            return summary;
+        }
+    }
+
+    private static double Number(Dictionary<string, string> values, string key) =>
+        values.TryGetValue(key, out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : 0;
+
+    private static string FirstLine(string? text) => (text ?? "").Trim().Split('\n')[0].Trim();
+
+    private static string Append(string? notes, string note) => string.IsNullOrEmpty(notes) ? note : $"{notes}; {note}";
+}
