@@ -44,7 +44,7 @@ for program in loadgen echo_epoll; do
     fi
 done
 
-dotnet build Benchmarks/AnyNet.Benchmarks.EchoServer -c Release -nologo -v quiet
-dotnet build Benchmarks/AnyNet.Benchmarks.Matrix -c Release -nologo -v quiet
+# One build: the matrix project also builds the echo server (and through it every backend).
+dotnet build Benchmarks/AnyNet.Benchmarks.Matrix -c Release -nologo -v quiet -clp:NoSummary
 
 exec dotnet Benchmarks/AnyNet.Benchmarks.Matrix/bin/Release/net10.0/AnyNet.Benchmarks.Matrix.dll "$@"
