@@ -17,6 +17,9 @@ internal sealed record MatrixOptions
 
     public double DurationSeconds { get; init; } = 3;
 
+    /// <summary>Rounds per cell (every server once per round); the best round counts, which filters out interference.</summary>
+    public int Repeat { get; init; } = 1;
+
     public double ChurnSeconds { get; init; } = 2;
 
     public int IdleConnections { get; init; } = 10000;
@@ -37,7 +40,7 @@ internal sealed record MatrixOptions
 
     public static string Usage => """
         usage: AnyNet.Benchmarks.Matrix [--quick] [--servers c-epoll,sockets,tasks,reactor,libuv] [--conns 1,100,1000,10000]
-               [--sizes 64,1024,16384] [--warmup S] [--duration S] [--churn S|0] [--idle N|0] [--server-core C] [--client-core C]
+               [--sizes 64,1024,16384] [--warmup S] [--duration S] [--repeat N] [--churn S|0] [--idle N|0] [--server-core C] [--client-core C]
                [--native-dir DIR] [--echo-server DLL] [--out DIR]
         """;
 
@@ -70,6 +73,7 @@ internal sealed record MatrixOptions
             options = args[i] switch
             {
                 "--servers" => options with { Servers = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                "--repeat" => options with { Repeat = Math.Max(1, int.Parse(value, CultureInfo.InvariantCulture)) },
                 "--conns" => options with { Connections = ParseInts(value) },
                 "--sizes" => options with { Sizes = ParseInts(value) },
                 "--warmup" => options with { WarmupSeconds = double.Parse(value, CultureInfo.InvariantCulture) },

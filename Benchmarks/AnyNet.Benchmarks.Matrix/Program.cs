@@ -45,11 +45,7 @@ internal static class Program
         Console.WriteLine($"server on core {options.ServerCore}, load generator on core {options.ClientCore}; load average at start {machine.LoadAverage}");
 
         var cells = new List<CellResult>();
-        var summaries = new List<ServerSummary>();
-        foreach (string server in options.Servers)
-        {
-            summaries.Add(RunServer(server, options, cells));
-        }
+        List<ServerSummary> summaries = RunMatrix(options, cells);
 
         string loadAfter = MachineInfo.ReadLoadAverage();
         var report = new Report(options, machine, loadAfter, stopwatch.Elapsed, cells, summaries);
@@ -66,79 +62,128 @@ internal static class Program
         return 0;
     }
 
-    private static ServerSummary RunServer(string server, MatrixOptions options, List<CellResult> cells)
+    // Every server runs at once (each idle except while measured) and each cell is measured on every server back to
+    // back, so a disturbance from other work on the machine hits all servers of a cell alike and the ratios stay fair.
+    private static List<ServerSummary> RunMatrix(MatrixOptions options, List<CellResult> cells)
     {
-        Console.WriteLine($"== {server}");
-        var summary = new ServerSummary(server);
-        using (ServerProcess? process = ServerProcess.TryStart(server, zeroRead: false, options, out string? reason))
+        var summaries = new List<ServerSummary>();
+        var running = new List<(ServerProcess Process, int Index)>();
+        try
         {
-            if (process is null)
+            foreach (string server in options.Servers)
             {
-                string why = FirstLine(reason);
-                Console.WriteLine($"   skipped: {why}");
-                return summary with { SkipReason = why };
+                ServerProcess? process = ServerProcess.TryStart(server, zeroRead: false, options, out string? reason);
+                if (process is null)
+                {
+                    string why = FirstLine(reason);
+                    Console.WriteLine($"{server}: skipped: {why}");
+                    summaries.Add(new ServerSummary(server) { SkipReason = why });
+                    continue;
+                }
+
+                Console.WriteLine($"{server}: listening on port {process.Port} (pid {process.Pid})");
+                summaries.Add(new ServerSummary(server));
+                running.Add((process, summaries.Count - 1));
             }
 
             foreach (int connections in options.Connections)
             {
                 foreach (int size in options.Sizes)
                 {
-                    CellResult cell = MeasureCell(server, process, options, connections, size);
-                    cells.Add(cell);
-                    Console.WriteLine(cell.Failure is null
-                        ? string.Create(CultureInfo.InvariantCulture, $"   {connections,5} x {Report.SizeText(size),-6} {cell.MessagesPerSecond,12:N0} msg/s {cell.MegabytesPerSecond,9:F1} MB/s  p50 {cell.P50Microseconds,9:F1} us  p99 {cell.P99Microseconds,9:F1} us  errors {cell.Errors}  cpu server {cell.ServerCpu:F2} client {cell.ClientCpu:F2}{(cell.ClientBound ? "  (client-bound)" : "")}")
-                        : $"   {connections,5} x {Report.SizeText(size),-6} failed: {cell.Failure}");
-                    if (process.HasExited)
+                    Console.WriteLine($"-- {connections} connections x {Report.SizeText(size)}");
+                    var best = new CellResult?[running.Count];
+                    for (int round = 0; round < options.Repeat; round++)
                     {
-                        break;
+                        for (int k = 0; k < running.Count; k++)
+                        {
+                            (ServerProcess process, int index) = running[k];
+                            string server = summaries[index].Server;
+                            CellResult cell = process.HasExited
+                                ? new CellResult(server, connections, size) { Failure = "the server had exited" }
+                                : MeasureCell(server, process, options, connections, size);
+                            Console.WriteLine(cell.Failure is null
+                                ? string.Create(CultureInfo.InvariantCulture, $"   {server,-8} {cell.MessagesPerSecond,12:N0} msg/s {cell.MegabytesPerSecond,9:F1} MB/s  p50 {cell.P50Microseconds,9:F1} us  p99 {cell.P99Microseconds,9:F1} us  errors {cell.Errors}  cpu server {cell.ServerCpu:F2} loadgen {cell.ClientCpu:F2}{(cell.ClientBound ? "  (loadgen-bound)" : "")}")
+                                : $"   {server,-8} failed: {cell.Failure}");
+                            if (best[k] is not { Failure: null } previous || (cell.Failure is null && cell.MessagesPerSecond > previous.MessagesPerSecond))
+                            {
+                                best[k] = cell;
+                            }
+                        }
                     }
-                }
 
-                if (process.HasExited)
-                {
-                    break;
+                    cells.AddRange(best.OfType<CellResult>());
                 }
             }
 
-            if (options.MeasureChurn && !process.HasExited)
+            foreach ((ServerProcess process, int index) in running)
             {
-                try
-                {
-                    Dictionary<string, string> churn = LoadGen.Run(options, "churn", process.Port, process.Pid, 50, 64, 0.5, options.ChurnSeconds);
-                    summary = summary with
-                    {
-                        ChurnPerSecond = Number(churn, "msgs_per_s"),
-                        ChurnErrors = (long)Number(churn, "errors"),
-                        ChurnServerCpu = Number(churn, "server_cpu"),
-                        ChurnClientCpu = Number(churn, "client_cpu"),
-                    };
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   churn (50 workers: connect, 64 B echo, close) {summary.ChurnPerSecond:N0} conn/s, errors {summary.ChurnErrors}"));
-                }
-                catch (Exception error) when (error is InvalidOperationException or TimeoutException)
-                {
-                    summary.Notes = Append(summary.Notes, $"churn failed: {error.Message}");
-                }
+                summaries[index] = Finish(process, summaries[index], options);
             }
-
-            bool died = process.HasExited;
-            if (!died)
+        }
+        finally
+        {
+            foreach ((ServerProcess process, _) in running)
             {
-                summary = summary with { PeakRssBytes = process.ReadStatusBytes("VmHWM") };
-            }
-
-            process.Stop();
-            if (died)
-            {
-                summary.Notes = Append(summary.Notes, $"server exited during the run: {FirstLine(process.ErrorOutput)}");
-                Console.WriteLine($"   server exited during the run: {process.ErrorOutput}");
-            }
-            else if (process.ErrorOutput.Length > 0)
-            {
-                Console.WriteLine($"   {process.ErrorOutput.Replace("\n", "\n   ", StringComparison.Ordinal)}");
+                process.Dispose();
             }
         }
 
-        return options.MeasureIdle ? MeasureIdle(server, options, summary) : summary;
+        if (options.MeasureIdle)
+        {
+            for (int i = 0; i < summaries.Count; i++)
+            {
+                if (summaries[i].SkipReason is null)
+                {
+                    summaries[i] = MeasureIdle(summaries[i].Server, options, summaries[i]);
+                }
+            }
+        }
+
+        return summaries;
+    }
+
+    // Connection churn, peak memory, then stop the server and keep what it printed about errors.
+    private static ServerSummary Finish(ServerProcess process, ServerSummary summary, MatrixOptions options)
+    {
+        string server = summary.Server;
+        if (options.MeasureChurn && !process.HasExited)
+        {
+            try
+            {
+                Dictionary<string, string> churn = LoadGen.Run(options, "churn", process.Port, process.Pid, 50, 64, 0.5, options.ChurnSeconds);
+                summary = summary with
+                {
+                    ChurnPerSecond = Number(churn, "msgs_per_s"),
+                    ChurnErrors = (long)Number(churn, "errors"),
+                    ChurnServerCpu = Number(churn, "server_cpu"),
+                    ChurnClientCpu = Number(churn, "client_cpu"),
+                };
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{server}: churn (50 workers: connect, 64 B echo, close) {summary.ChurnPerSecond:N0} conn/s, errors {summary.ChurnErrors}, cpu server {summary.ChurnServerCpu:F2} loadgen {summary.ChurnClientCpu:F2}"));
+            }
+            catch (Exception error) when (error is InvalidOperationException or TimeoutException)
+            {
+                summary.Notes = Append(summary.Notes, $"churn failed: {error.Message}");
+            }
+        }
+
+        bool died = process.HasExited;
+        if (!died)
+        {
+            summary = summary with { PeakRssBytes = process.ReadStatusBytes("VmHWM") };
+        }
+
+        process.Stop();
+        if (died)
+        {
+            summary.Notes = Append(summary.Notes, $"server exited during the run: {FirstLine(process.ErrorOutput)}");
+            Console.WriteLine($"{server}: exited during the run: {process.ErrorOutput}");
+        }
+        else if (process.ErrorOutput.Length > 0)
+        {
+            Console.WriteLine($"{server}: {process.ErrorOutput.Replace("\n", "\n   ", StringComparison.Ordinal)}");
+        }
+
+        return summary;
     }
 
     private static CellResult MeasureCell(string server, ServerProcess process, MatrixOptions options, int connections, int size)
@@ -204,13 +249,13 @@ internal static class Program
                 IdleRssBytesPerConnection = (double)(rssAfter - rssBefore) / connected,
                 IdleManagedBytesPerConnection = (double)(managedAfter - managedBefore) / connected,
             };
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   idle: {connected} connections, RSS +{measured.IdleRssBytesPerConnection:F0} B/conn, managed heap +{measured.IdleManagedBytesPerConnection:F0} B/conn"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{server}: idle: {connected} connections, RSS +{measured.IdleRssBytesPerConnection:F0} B/conn, managed heap +{measured.IdleManagedBytesPerConnection:F0} B/conn"));
             return measured;
         }
         catch (Exception error) when (error is InvalidOperationException or TimeoutException or IOException)
         {
             summary.Notes = Append(summary.Notes, $"idle phase failed: {FirstLine(error.Message)}");
-            Console.WriteLine($"   idle phase failed: {error.Message}");
+            Console.WriteLine($"{server}: idle phase failed: {error.Message}");
             return summary;
         }
     }

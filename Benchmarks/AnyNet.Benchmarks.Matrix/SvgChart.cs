@@ -26,10 +26,10 @@ internal static class SvgChart
         const int BarWidth = 14;
         const int GroupGap = 18;
         const int Left = 60;
-        const int Top = 60;
+        const int Top = 70;
         const int PlotHeight = 260;
         int groupWidth = Math.Max(1, servers.Count) * BarWidth + GroupGap;
-        int width = Math.Max(520, Left + groups.Count * groupWidth + 20);
+        int width = Math.Max(760, Left + groups.Count * groupWidth + 20);
         int height = Top + PlotHeight + 90;
 
         double Ratio(string server, int n, int s)
@@ -58,7 +58,7 @@ internal static class SvgChart
 
         svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">AnyNet echo throughput relative to {(haveCeiling ? "the C epoll server" : "System.Net.Sockets")} (1.0 = {reference})</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Echo throughput (messages/s) relative to {reference} = 1.0x</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"36\" fill=\"#444\">{WebUtility.HtmlEncode($"{machine.Date:yyyy-MM-dd} - {machine.Cpu}, server and load generator on separate pinned cores - {(options.Quick ? "quick" : "full")} run")}</text>");
 
         for (double tick = 0; tick <= max + 1e-9; tick += 0.2)
@@ -83,6 +83,8 @@ internal static class SvgChart
 
                 double y = Y(Math.Min(r, max));
                 string color = s_colors.GetValueOrDefault(servers[i], "#8c564b");
+                double labelX = x0 + i * BarWidth + BarWidth / 2.0 + 2;
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{F(labelX)}\" y=\"{F(y - 3)}\" font-size=\"8\" fill=\"#333\" transform=\"rotate(-90 {F(labelX)} {F(y - 3)})\">{r.ToString("0.00", CultureInfo.InvariantCulture)}</text>");
                 svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{F(x0 + i * BarWidth)}\" y=\"{F(y)}\" width=\"{BarWidth - 2}\" height=\"{F(Top + PlotHeight - y)}\" fill=\"{color}\"><title>{servers[i]} {n} x {Report.SizeText(s)}: {r.ToString("0.00", CultureInfo.InvariantCulture)}x</title></rect>");
             }
 

@@ -23,8 +23,7 @@ internal static class Program
                 .WithLaunchCount(1)
                 .WithWarmupCount(3)
                 .WithIterationCount(10))
-            .AddDiagnoser(MemoryDiagnoser.Default)
-            .WithOptions(ConfigOptions.JoinSummary);
+            .AddDiagnoser(MemoryDiagnoser.Default);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
