@@ -20,7 +20,11 @@ if [[ "${1:-}" == "--micro" ]]; then
     shift
     dotnet build Benchmarks/AnyNet.Benchmarks.Micro -c Release -nologo -v quiet
     cd Benchmarks/AnyNet.Benchmarks.Micro
-    exec dotnet bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll --filter '*' "$@"
+    if [[ $# -eq 0 ]]; then
+        dotnet bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll --alloc
+        set -- --filter '*'
+    fi
+    exec dotnet bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll "$@"
 fi
 
 # 10k connections: the server and the load generator each need more than 10k descriptors.

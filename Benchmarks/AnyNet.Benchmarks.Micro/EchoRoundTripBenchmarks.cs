@@ -94,6 +94,30 @@ public class EchoRoundTripBenchmarks
         ? backend.RunAsync(_roundTrips!)
         : SocketRoundTripsAsync(CancellationToken.None);
 
+    /// <summary>
+    /// Exact bytes allocated per round trip in steady state, process-wide (client, server and backend threads):
+    /// warm up, then count around a run of round trips inside one call, so nothing but the round trips is counted.
+    /// </summary>
+    public double MeasureSteadyStateBytesPerRoundTrip()
+    {
+        Func<CancellationToken, Task<int>> run = RoundTripsAsync;
+        return _backend is { } backend
+            ? backend.RunAsync(async token => await MeasureAsync(run, token)).GetAwaiter().GetResult()
+            : MeasureAsync(run, CancellationToken.None).GetAwaiter().GetResult();
+
+        static async Task<double> MeasureAsync(Func<CancellationToken, Task<int>> run, CancellationToken token)
+        {
+            await run(token);
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            await run(token);
+            long after = GC.GetTotalAllocatedBytes(precise: true);
+            return (after - before) / (double)RoundTrips;
+        }
+    }
+
+    private Task<int> RoundTripsAsync(CancellationToken cancellationToken) =>
+        _backend is null ? SocketRoundTripsAsync(cancellationToken) : AnyNetRoundTripsAsync(cancellationToken);
+
     private async Task<int> AnyNetRoundTripsAsync(CancellationToken cancellationToken)
     {
         ISocketStream client = _client!;
