@@ -146,6 +146,11 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {machine.Cpu}, {machine.Cores} cores; {machine.Os}; {machine.Runtime}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- server pinned to core {options.ServerCore}, load generator (C, epoll, one thread) to core {options.ClientCore}; {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s per cell");
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average (1/5/15 min) before: {machine.LoadAverage}; after: {loadAfter} (before > ~0.3 means other work was sharing the cores)");
+        if (double.TryParse(machine.LoadAverage.Split(' ')[0], System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out double load) && load > 0.5)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- **the machine was busy**: load average {load:F1} before the run, so other processes shared the two cores; absolute figures are low and noisy. Ratios suffer less (each cell is measured on every server back to back) but are still disturbed.");
+        }
+
         text.AppendLine();
         text.AppendLine("## Throughput");
         text.AppendLine();
