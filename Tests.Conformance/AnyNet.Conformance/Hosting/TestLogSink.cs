@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace AnyNet.Conformance;
+
+/// <summary>One captured log message.</summary>
+internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> State);
+
+/// <summary>Captures what a host logs, so tests can assert on it and wait for an event (instead of sleeping).</summary>
+internal sealed class TestLogSink : ILoggerProvider
+{
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<LogEntry>> _waiters = new();
+
+    public IReadOnlyList<LogEntry> Entries => [.. _entries];
+
+    public IEnumerable<LogEntry> WithEvent(int eventId) => _entries.Where(e => e.EventId.Id == eventId && e.Category.StartsWith("AnyNet.", StringComparison.Ordinal));
+
+    /// <summary>Completes with the first AnyNet entry with <paramref name="eventId"/>, logged before or after the call.</summary>
+    public Task<LogEntry> WaitForAsync(int eventId, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<LogEntry> waiter = Waiter(eventId);
+        if (WithEvent(eventId).FirstOrDefault() is LogEntry logged)
+        {
+            waiter.TrySetResult(logged);
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private TaskCompletionSource<LogEntry> Waiter(int eventId)
+        => _waiters.GetOrAdd(eventId, static _ => new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private void Add(LogEntry entry)
+    {
+        _entries.Enqueue(entry);
+        if (entry.Category.StartsWith("AnyNet.", StringComparison.Ordinal))
+        {
+            Waiter(entry.EventId.Id).TrySetResult(entry);
+        }
+    }
+
+    private sealed class Logger(TestLogSink sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
+            {
+                foreach (KeyValuePair<string, object?> pair in pairs)
+                {
+                    values[pair.Key] = pair.Value;
+                }
+            }
+
+            sink.Add(new LogEntry(category, logLevel, eventId, formatter(state, exception), exception, values));
+        }
+    }
+}
