@@ -184,6 +184,12 @@ public sealed class AnyNetEndPoint : IEquatable<AnyNetEndPoint>
             int colon = text.LastIndexOf(':');
             if (colon < 0)
             {
+                if (text.Contains('.', StringComparison.Ordinal))
+                {
+                    error = $"'{text}' has no port (write tcp:IPv4:PORT)";
+                    return false;
+                }
+
                 address = IPAddress.Any;
                 portText = text;
             }
