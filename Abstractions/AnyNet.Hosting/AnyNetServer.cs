@@ -18,7 +18,7 @@ namespace AnyNet.Hosting;
 /// port bound for <c>tcp:127.0.0.1:0</c>). Shutdown: the listener is closed, open connections get the drain timeout
 /// to finish; after it their handlers' tokens are cancelled and their connections closed.
 /// </remarks>
-public sealed class AnyNetServer : IHostedService, IAsyncDisposable, IDisposable
+public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, IDisposable
 {
     // After the host's own shutdown timeout has already expired, forced closes still get this long to complete.
     private static readonly TimeSpan s_forcedCloseGrace = TimeSpan.FromSeconds(1);
@@ -27,6 +27,8 @@ public sealed class AnyNetServer : IHostedService, IAsyncDisposable, IDisposable
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _forceClose = new();
+    private readonly Lock _stopGate = new();
+    private (Task ListenerClosed, Task Stopped)? _stop;
     private IAsyncBackend? _backend;
     private AnyNetMetrics? _metrics;
     private TimeProvider _timeProvider = TimeProvider.System;
@@ -100,43 +102,26 @@ public sealed class AnyNetServer : IHostedService, IAsyncDisposable, IDisposable
         _ = ObserveAsync(serving);
     }
 
-    /// <summary>Stops accepting, lets open connections finish within the drain timeout, then cancels and closes the rest.</summary>
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stops accepting and starts the drain. The host calls this on every hosted service before it stops any of them,
+    /// so all servers of a host stop accepting together and drain side by side, instead of one server accepting new
+    /// connections while another drains.
+    /// </summary>
     /// <param name="cancellationToken">The host's shutdown timeout: when it fires, the drain ends at once.</param>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        Task? serving = _serving;
-        if (serving is null || _stopping)
-        {
-            return;
-        }
+    public Task StoppingAsync(CancellationToken cancellationToken) => BeginStop(cancellationToken).ListenerClosed;
 
-        _stopping = true;
-        long stopStarted = _timeProvider.GetTimestamp();
-        await CloseListenerAsync();
-        Log.ServerStopping(_logger, _endPointText, ActiveConnections, _drainTimeout);
+    /// <summary>Stops accepting (unless <see cref="StoppingAsync"/> did), then waits until open connections have finished within the drain timeout, or been cancelled and closed after it.</summary>
+    /// <param name="cancellationToken">The host's shutdown timeout: when it fires, the drain ends at once.</param>
+    public Task StopAsync(CancellationToken cancellationToken) => BeginStop(cancellationToken).Stopped;
 
-        if (!await WaitAsync(serving, _drainTimeout, cancellationToken))
-        {
-            Log.DrainTimeoutExpired(_logger, _endPointText, ActiveConnections, _drainTimeout);
-            await _forceClose.CancelAsync();
-
-            bool hostTimedOut = cancellationToken.IsCancellationRequested;
-            if (!await WaitAsync(serving, hostTimedOut ? s_forcedCloseGrace : Timeout.InfiniteTimeSpan, hostTimedOut ? CancellationToken.None : cancellationToken))
-            {
-                Log.ShutdownAbandoned(_logger, _endPointText, ActiveConnections);
-            }
-        }
-
-        Log.ServerStopped(
-            _logger,
-            _endPointText,
-            _timeProvider.GetElapsedTime(stopStarted).TotalMilliseconds,
-            Interlocked.Read(ref _served),
-            Interlocked.Read(ref _failed),
-            Interlocked.Read(ref _forceClosed),
-            Interlocked.Read(ref _rejected),
-            Interlocked.Read(ref _acceptErrors));
-    }
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Cancels whatever still runs (normally nothing: the host stopped the server first).</summary>
     public async ValueTask DisposeAsync()
@@ -162,6 +147,66 @@ public sealed class AnyNetServer : IHostedService, IAsyncDisposable, IDisposable
         _stopping = true;
         _forceClose.Cancel();
         _forceClose.Dispose();
+    }
+
+    private (Task ListenerClosed, Task Stopped) BeginStop(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+        {
+            if (_stop is null)
+            {
+                Task? serving = _serving;
+                if (serving is null)
+                {
+                    // Never started: nothing to stop.
+                    _stop = (Task.CompletedTask, Task.CompletedTask);
+                }
+                else
+                {
+                    _stopping = true;
+                    var listenerClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _stop = (listenerClosed.Task, StopSequenceAsync(serving, listenerClosed, cancellationToken));
+                }
+            }
+
+            return _stop.Value;
+        }
+    }
+
+    private async Task StopSequenceAsync(Task serving, TaskCompletionSource listenerClosed, CancellationToken cancellationToken)
+    {
+        long stopStarted = _timeProvider.GetTimestamp();
+        try
+        {
+            await CloseListenerAsync();
+        }
+        finally
+        {
+            listenerClosed.TrySetResult();
+        }
+
+        Log.ServerStopping(_logger, _endPointText, ActiveConnections, _drainTimeout);
+        if (!await WaitAsync(serving, _drainTimeout, cancellationToken))
+        {
+            Log.DrainTimeoutExpired(_logger, _endPointText, ActiveConnections, _drainTimeout);
+            await _forceClose.CancelAsync();
+
+            bool hostTimedOut = cancellationToken.IsCancellationRequested;
+            if (!await WaitAsync(serving, hostTimedOut ? s_forcedCloseGrace : Timeout.InfiniteTimeSpan, hostTimedOut ? CancellationToken.None : cancellationToken))
+            {
+                Log.ShutdownAbandoned(_logger, _endPointText, ActiveConnections);
+            }
+        }
+
+        Log.ServerStopped(
+            _logger,
+            _endPointText,
+            _timeProvider.GetElapsedTime(stopStarted).TotalMilliseconds,
+            Interlocked.Read(ref _served),
+            Interlocked.Read(ref _failed),
+            Interlocked.Read(ref _forceClosed),
+            Interlocked.Read(ref _rejected),
+            Interlocked.Read(ref _acceptErrors));
     }
 
     private async Task RunAsync(IAsyncBackend backend, TaskCompletionSource listening)

@@ -139,6 +139,51 @@ public abstract class HostingConformance<TFixture> : ConformanceTest<TFixture>
     });
 
     [SkippableFact]
+    public virtual Task Every_server_of_a_host_stops_accepting_before_any_drains() => RunAsync(async (client, token) =>
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int entered = 0;
+        var bothEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task HoldAsync(ISocketStream connection, CancellationToken t)
+        {
+            if (Interlocked.Increment(ref entered) == 2)
+            {
+                bothEntered.TrySetResult();
+            }
+
+            await release.Task.WaitAsync(t);
+            await connection.SendAsync("bye"u8.ToArray(), t);
+        }
+
+        await using TestHost host = BuildHost(builder =>
+        {
+            builder.AddAnyNetServer(Loopback, HoldAsync, options => options.DrainTimeout = TimeSpan.FromMinutes(5));
+            builder.AddAnyNetServer(Loopback, HoldAsync, options => options.DrainTimeout = TimeSpan.FromMinutes(5));
+        });
+        await host.Host.StartAsync(token);
+        AnyNetEndPoint[] endPoints = [.. host.Servers.Select(s => s.LocalEndPoint!)];
+        await using ISocketStream first = await client.ConnectAsync(endPoints[0], token);
+        await using ISocketStream second = await client.ConnectAsync(endPoints[1], token);
+        await bothEntered.Task.WaitAsync(token);
+
+        // Both servers are draining at once: were they stopped one after the other, the second would still accept
+        // (and not log that it stopped) until the first one's connection ended.
+        Task stopping = host.Host.StopAsync(token);
+        await host.Log.WaitForAsync(AnyNetLogEvents.ServerStopping, 2, token);
+        foreach (AnyNetEndPoint endPoint in endPoints)
+        {
+            await Assert.ThrowsAsync<SocketException>(async () => await client.ConnectAsync(endPoint, token));
+        }
+
+        Assert.False(stopping.IsCompleted);
+        release.TrySetResult();
+        Assert.Equal("bye"u8.ToArray(), await first.ReceiveToEndAsync(cancellationToken: token));
+        Assert.Equal("bye"u8.ToArray(), await second.ReceiveToEndAsync(cancellationToken: token));
+        await stopping;
+        Assert.Equal(2, host.Log.WithEvent(AnyNetLogEvents.ServerStopped).Count());
+    });
+
+    [SkippableFact]
     public virtual Task After_the_drain_timeout_open_connections_are_cancelled_and_closed() => RunAsync(async (client, token) =>
     {
         int entered = 0;

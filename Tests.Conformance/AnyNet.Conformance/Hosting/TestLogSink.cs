@@ -10,22 +10,27 @@ internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId
 internal sealed class TestLogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<LogEntry>> _waiters = new();
+    private readonly List<Waiter> _waiters = [];
 
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
 
     public IEnumerable<LogEntry> WithEvent(int eventId) => _entries.Where(e => e.EventId.Id == eventId && e.Category.StartsWith("AnyNet.", StringComparison.Ordinal));
 
     /// <summary>Completes with the first AnyNet entry with <paramref name="eventId"/>, logged before or after the call.</summary>
-    public Task<LogEntry> WaitForAsync(int eventId, CancellationToken cancellationToken)
+    public async Task<LogEntry> WaitForAsync(int eventId, CancellationToken cancellationToken)
+        => (await WaitForAsync(eventId, 1, cancellationToken))[0];
+
+    /// <summary>Completes when <paramref name="count"/> AnyNet entries with <paramref name="eventId"/> have been logged.</summary>
+    public Task<IReadOnlyList<LogEntry>> WaitForAsync(int eventId, int count, CancellationToken cancellationToken)
     {
-        TaskCompletionSource<LogEntry> waiter = Waiter(eventId);
-        if (WithEvent(eventId).FirstOrDefault() is LogEntry logged)
+        var waiter = new Waiter(eventId, count);
+        lock (_waiters)
         {
-            waiter.TrySetResult(logged);
+            _waiters.Add(waiter);
+            waiter.Check(this);
         }
 
-        return waiter.Task.WaitAsync(cancellationToken);
+        return waiter.Done.Task.WaitAsync(cancellationToken);
     }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
@@ -34,15 +39,15 @@ internal sealed class TestLogSink : ILoggerProvider
     {
     }
 
-    private TaskCompletionSource<LogEntry> Waiter(int eventId)
-        => _waiters.GetOrAdd(eventId, static _ => new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
-
     private void Add(LogEntry entry)
     {
         _entries.Enqueue(entry);
-        if (entry.Category.StartsWith("AnyNet.", StringComparison.Ordinal))
+        lock (_waiters)
         {
-            Waiter(entry.EventId.Id).TrySetResult(entry);
+            foreach (Waiter waiter in _waiters)
+            {
+                waiter.Check(this);
+            }
         }
     }
 
@@ -65,6 +70,20 @@ internal sealed class TestLogSink : ILoggerProvider
             }
 
             sink.Add(new LogEntry(category, logLevel, eventId, formatter(state, exception), exception, values));
+        }
+    }
+
+    private sealed class Waiter(int eventId, int count)
+    {
+        public TaskCompletionSource<IReadOnlyList<LogEntry>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Check(TestLogSink sink)
+        {
+            List<LogEntry> matching = [.. sink.WithEvent(eventId)];
+            if (matching.Count >= count)
+            {
+                Done.TrySetResult(matching);
+            }
         }
     }
 }
