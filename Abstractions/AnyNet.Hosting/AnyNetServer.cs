@@ -94,8 +94,15 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The host gave up starting: end the serve task; a later StopAsync waits for it.
             _stopping = true;
             await _forceClose.CancelAsync();
+            throw;
+        }
+        catch (Exception)
+        {
+            // The bind failed and the serve task has ended: there is nothing for StopAsync to stop.
+            _serving = null;
             throw;
         }
 

@@ -351,6 +351,10 @@ public abstract class HostingConformance<TFixture> : ConformanceTest<TFixture>
         Assert.Contains(host.Backend.Name, error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.InnerException);
         Assert.Null(host.Server.LocalEndPoint);
+
+        // A server that never listened has nothing to drain at shutdown.
+        await host.Host.StopAsync(token);
+        Assert.Empty(host.Log.WithEvent(AnyNetLogEvents.ServerStopping));
     });
 
     [SkippableFact]
