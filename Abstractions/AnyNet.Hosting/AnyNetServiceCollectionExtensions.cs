@@ -11,6 +11,8 @@ namespace AnyNet.Hosting;
 /// <summary>Registers AnyNet in an <see cref="IServiceCollection"/>: the backend, its options, and hosted servers.</summary>
 public static class AnyNetServiceCollectionExtensions
 {
+    private static readonly Func<IServiceProvider, IAsyncBackend> s_createBackend = CreateBackend;
+
     /// <summary>
     /// Registers the AnyNet core services: <see cref="IAsyncBackend"/> as a singleton the container creates (the backend
     /// <see cref="AnyNetOptions.Backend"/> names) and disposes, and <see cref="AnyNetOptions"/> bound from the
@@ -25,7 +27,12 @@ public static class AnyNetServiceCollectionExtensions
         services.AddOptions<AnyNetOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AnyNetOptions>, AnyNetOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnyNetOptions>, AnyNetOptionsValidator>());
-        services.TryAddSingleton(CreateBackend);
+        if (services.Any(d => d.ServiceType == typeof(IAsyncBackend) && !ReferenceEquals(d.ImplementationFactory, s_createBackend)))
+        {
+            services.TryAddSingleton<ApplicationBackendMarker>();
+        }
+
+        services.TryAddSingleton(s_createBackend);
         services.TryAddSingleton(static sp => new AnyNetMetrics(sp.GetService<IMeterFactory>()));
         if (configureOptions is not null)
         {

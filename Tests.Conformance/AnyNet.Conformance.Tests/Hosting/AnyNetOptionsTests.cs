@@ -201,9 +201,13 @@ public sealed class AnyNetOptionsTests
         using var mine = new TasksBackend();
         var services = new ServiceCollection();
         services.AddSingleton<IAsyncBackend>(mine);
-        services.AddAnyNet().AddBackend("tasks", NotCreated);
+        services.AddAnyNet();
+        services.AddAnyNet();
         using ServiceProvider provider = services.BuildServiceProvider();
         Assert.Same(mine, provider.GetRequiredService<IAsyncBackend>());
+
+        // No named backend is needed then: the options validate.
+        Assert.Null(provider.GetRequiredService<IOptions<AnyNetOptions>>().Value.Backend);
     }
 
     [Theory]
