@@ -322,6 +322,31 @@ public sealed class ManualTimeProviderTests
     }
 
     [Fact]
+    public async Task On_a_loop_that_does_not_report_idleness_auto_advance_steps_run_after_the_queued_work()
+    {
+        var clock = new ManualTimeProvider(s_start) { AutoAdvance = true };
+        using var loop = new TestLoop(observer: null);
+        var order = new List<(string Name, TimeSpan At, int Thread)>();
+        await loop.RunAsync(async () =>
+        {
+            async Task Sleeper(string name, TimeSpan delay)
+            {
+                await Task.Delay(delay, clock);
+                order.Add((name, clock.Elapsed, Environment.CurrentManagedThreadId));
+            }
+
+            // Both sleepers are posted before the first one arms its timer, so the step posted then runs after both.
+            var started = new List<Task>();
+            SynchronizationContext.Current!.Post(_ => started.Add(Sleeper("2h", TimeSpan.FromHours(2))), null);
+            SynchronizationContext.Current!.Post(_ => started.Add(Sleeper("1h", TimeSpan.FromHours(1))), null);
+            await Task.Yield();
+            await Task.WhenAll(started);
+        }).WaitAsync(s_timeout);
+        Assert.Equal(new[] { ("1h", TimeSpan.FromHours(1)), ("2h", TimeSpan.FromHours(2)) }, order.Select(o => (o.Name, o.At)));
+        Assert.All(order, o => Assert.Equal(loop.ThreadId, o.Thread));
+    }
+
+    [Fact]
     public async Task Without_auto_advance_an_idle_loop_does_not_move_the_clock()
     {
         var clock = new ManualTimeProvider(s_start);
