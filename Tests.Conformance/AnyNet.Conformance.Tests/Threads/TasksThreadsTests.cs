@@ -5,3 +5,5 @@ using AnyNet.Conformance.Tests.Tasks;
 namespace AnyNet.Conformance.Tests.Threads;
 
 public sealed class TasksVirtualTimeTests : VirtualTimeConformance<TasksFixture>;
+
+public sealed class TasksPortalTests : PortalConformance<TasksFixture>;
