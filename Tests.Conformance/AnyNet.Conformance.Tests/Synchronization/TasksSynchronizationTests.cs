@@ -1,0 +1,8 @@
+using AnyNet.Conformance.Tests.Tasks;
+
+// The synchronization primitives and memory object streams on the tasks backend.
+namespace AnyNet.Conformance.Tests.Synchronization;
+
+public sealed class TasksEventTests : EventConformance<TasksFixture>;
+
+public sealed class TasksLockTests : LockConformance<TasksFixture>;
