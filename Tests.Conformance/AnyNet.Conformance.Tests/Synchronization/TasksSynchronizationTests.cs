@@ -6,3 +6,9 @@ namespace AnyNet.Conformance.Tests.Synchronization;
 public sealed class TasksEventTests : EventConformance<TasksFixture>;
 
 public sealed class TasksLockTests : LockConformance<TasksFixture>;
+
+public sealed class TasksSemaphoreTests : SemaphoreConformance<TasksFixture>;
+
+public sealed class TasksConditionTests : ConditionConformance<TasksFixture>;
+
+public sealed class TasksResourceGuardTests : ResourceGuardConformance<TasksFixture>;
