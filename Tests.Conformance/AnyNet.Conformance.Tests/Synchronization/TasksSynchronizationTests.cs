@@ -12,3 +12,5 @@ public sealed class TasksSemaphoreTests : SemaphoreConformance<TasksFixture>;
 public sealed class TasksConditionTests : ConditionConformance<TasksFixture>;
 
 public sealed class TasksResourceGuardTests : ResourceGuardConformance<TasksFixture>;
+
+public sealed class TasksCapacityLimiterTests : CapacityLimiterConformance<TasksFixture>;
