@@ -14,3 +14,5 @@ public sealed class TasksConditionTests : ConditionConformance<TasksFixture>;
 public sealed class TasksResourceGuardTests : ResourceGuardConformance<TasksFixture>;
 
 public sealed class TasksCapacityLimiterTests : CapacityLimiterConformance<TasksFixture>;
+
+public sealed class TasksMemoryObjectStreamTests : MemoryObjectStreamConformance<TasksFixture>;
