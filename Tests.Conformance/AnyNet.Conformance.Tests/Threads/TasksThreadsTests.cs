@@ -7,3 +7,5 @@ namespace AnyNet.Conformance.Tests.Threads;
 public sealed class TasksVirtualTimeTests : VirtualTimeConformance<TasksFixture>;
 
 public sealed class TasksPortalTests : PortalConformance<TasksFixture>;
+
+public sealed class TasksThreadsTests : ThreadsConformance<TasksFixture>;
