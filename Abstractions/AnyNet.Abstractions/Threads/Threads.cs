@@ -64,7 +64,7 @@ public static class Threads
         {
             return await job.Task.WaitAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !job.Task.IsCompleted)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Abandoned: nobody will look at the outcome, so observe it here rather than leave an unobserved fault.
             _ = job.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
