@@ -11,7 +11,7 @@ internal static class UvErrors
     public static SocketException Exception(int status, string operation, EndPoint? endPoint = null)
     {
         SocketException inner = SocketErrors.Exception(-status, operation, endPoint);
-        return new SocketException(inner.ErrorCode, $"{inner.Message} [libuv {Uv.ErrorName(status)}]");
+        return new SocketException((int)inner.SocketErrorCode, $"{inner.Message} [libuv {Uv.ErrorName(status)}]");
     }
 
     /// <summary>The failure of an established stream or socket: <see cref="BrokenResourceException"/> around the OS error.</summary>

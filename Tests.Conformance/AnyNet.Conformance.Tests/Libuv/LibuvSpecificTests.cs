@@ -1,0 +1,92 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using AnyNet.Backends.Libuv;
+using Xunit;
+
+namespace AnyNet.Conformance.Tests.Libuv;
+
+/// <summary>What only the libuv backend promises: it really runs on the system's libuv.so.1, on one loop thread.</summary>
+public sealed partial class LibuvSpecificTests
+{
+    [Fact]
+    public void The_version_comes_from_uv_version_string_of_the_loaded_libuv()
+    {
+        // Ask libuv.so.1 directly, independently of the backend's own bindings.
+        string expected = Marshal.PtrToStringUTF8(NativeVersionString())!;
+
+        Assert.Matches(@"^1\.\d+\.\d+", expected);
+        Assert.Equal(expected, LibuvBackend.LibuvVersion);
+        uint packed = NativeVersion();
+        Assert.StartsWith($"{packed >> 16}.{(packed >> 8) & 0xff}.{packed & 0xff}", LibuvBackend.LibuvVersion, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_loaded_native_library_is_libuv_so_1()
+    {
+        using var backend = new LibuvBackend();
+        Assert.Equal("libuv", backend.Name);
+        string maps = File.ReadAllText("/proc/self/maps");
+        Assert.Contains("libuv.so.1", maps, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Main_and_every_continuation_run_on_the_single_loop_thread()
+    {
+        await using var backend = new LibuvBackend();
+        Assert.True(backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop));
+        var threads = new HashSet<int>();
+        await backend.RunAsync(async token =>
+        {
+            threads.Add(Environment.CurrentManagedThreadId);
+            await using ISocketListener listener = backend.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
+            ValueTask<ISocketStream> accept = listener.AcceptAsync(token);
+            await using ISocketStream client = await backend.ConnectTcpAsync((IPEndPoint)listener.LocalEndPoint, token);
+            threads.Add(Environment.CurrentManagedThreadId);
+            await using ISocketStream server = await accept;
+            threads.Add(Environment.CurrentManagedThreadId);
+            await client.SendAsync(new byte[] { 7 }, token);
+            Assert.Equal(1, await server.ReceiveAsync(new byte[4], token));
+            threads.Add(Environment.CurrentManagedThreadId);
+            await backend.SleepAsync(TimeSpan.FromMilliseconds(1), token);
+            threads.Add(Environment.CurrentManagedThreadId);
+        });
+        Assert.Single(threads);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, threads.Single());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_timer_created_on_a_foreign_thread_fires_on_the_loop_thread()
+    {
+        await using var backend = new LibuvBackend();
+        int loopThread = await backend.RunAsync(_ => Task.FromResult(Environment.CurrentManagedThreadId));
+        var fired = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using ITimer timer = await Task.Run(() => backend.TimeProvider.CreateTimer(
+            _ => fired.TrySetResult(Environment.CurrentManagedThreadId), null, TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan));
+        Assert.Equal(loopThread, await fired.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Streams_used_from_a_foreign_thread_are_forwarded_to_the_loop()
+    {
+        await using var backend = new LibuvBackend();
+        await using ISocketListener listener = backend.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
+        ValueTask<ISocketStream> accept = listener.AcceptAsync();
+        await using ISocketStream client = await backend.ConnectTcpAsync((IPEndPoint)listener.LocalEndPoint);
+        await using ISocketStream server = await accept;
+        await client.SendAsync("abc"u8.ToArray());
+        byte[] buffer = new byte[3];
+        int filled = 0;
+        while (filled < 3)
+        {
+            filled += await server.ReceiveAsync(buffer.AsMemory(filled));
+        }
+
+        Assert.Equal("abc"u8.ToArray(), buffer);
+    }
+
+    [LibraryImport("libuv.so.1", EntryPoint = "uv_version_string")]
+    private static partial IntPtr NativeVersionString();
+
+    [LibraryImport("libuv.so.1", EntryPoint = "uv_version")]
+    private static partial uint NativeVersion();
+}
