@@ -362,6 +362,15 @@ internal sealed partial class LibuvLoop
         }
     }
 
+    /// <summary>
+    /// <see cref="InvokeAsync{T}(Func{ValueTask{T}})"/> with explicit state: the callers' hot paths must not allocate
+    /// a closure when they run on the loop thread, which a lambda capturing their parameters would.
+    /// </summary>
+    public ValueTask<T> InvokeAsync<TState, T>(Func<TState, ValueTask<T>> work, TState state) => InvokeAsync(() => work(state));
+
+    /// <summary>The non-generic-result form of <see cref="InvokeAsync{TState, T}"/>.</summary>
+    public ValueTask InvokeAsync<TState>(Func<TState, ValueTask> work, TState state) => InvokeAsync(() => work(state));
+
     /// <summary>Starts <paramref name="work"/> on the loop thread and completes when it does (off the loop thread).</summary>
     public ValueTask InvokeAsync(Func<ValueTask> work) =>
         new(InvokeAsync<bool>(async () => { await work(); return true; }).AsTask());

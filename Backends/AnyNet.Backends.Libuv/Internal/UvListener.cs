@@ -133,7 +133,7 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => AcceptAsync(cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.AcceptAsync(s.Token), (Self: this, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)

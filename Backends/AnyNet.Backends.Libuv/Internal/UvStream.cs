@@ -158,7 +158,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => ReceiveAsync(buffer, cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.ReceiveAsync(s.Buffer, s.Token), (Self: this, Buffer: buffer, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -361,7 +361,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => SendAsync(data, cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.SendAsync(s.Data, s.Token), (Self: this, Data: data, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -536,7 +536,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => SendEofAsync(cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.SendEofAsync(s.Token), (Self: this, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)

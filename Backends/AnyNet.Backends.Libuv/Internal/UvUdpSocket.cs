@@ -95,7 +95,7 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => ReceiveFromAsync(buffer, cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.ReceiveFromAsync(s.Buffer, s.Token), (Self: this, Buffer: buffer, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -274,7 +274,7 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(() => SendToAsync(datagram, remoteEndPoint, cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.SendToAsync(s.Data, s.To, s.Token), (Self: this, Data: datagram, To: remoteEndPoint, Token: cancellationToken));
         }
 
         if (IsClosed)

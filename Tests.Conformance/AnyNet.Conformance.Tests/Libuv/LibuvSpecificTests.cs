@@ -84,6 +84,48 @@ public sealed partial class LibuvSpecificTests
         Assert.Equal("abc"u8.ToArray(), buffer);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_steady_state_receive_and_send_allocate_nothing_on_the_loop_thread()
+    {
+        await using var backend = new LibuvBackend();
+        long allocated = await backend.RunAsync(async token =>
+        {
+            await using ISocketListener listener = backend.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
+            ValueTask<ISocketStream> accept = listener.AcceptAsync(token);
+            await using ISocketStream client = await backend.ConnectTcpAsync((IPEndPoint)listener.LocalEndPoint, token);
+            await using ISocketStream server = await accept;
+            byte[] ping = new byte[64];
+            byte[] pong = new byte[64];
+
+            async Task RoundTripsAsync(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    await client.SendAsync(ping, token);
+                    for (int got = 0; got < pong.Length;)
+                    {
+                        got += await server.ReceiveAsync(pong.AsMemory(got), token);
+                    }
+
+                    await server.SendAsync(pong, token);
+                    for (int got = 0; got < ping.Length;)
+                    {
+                        got += await client.ReceiveAsync(ping.AsMemory(got), token);
+                    }
+                }
+            }
+
+            // The warm-up pays for one-time costs (state machine boxes, pinned chunk buffers, JIT).
+            await RoundTripsAsync(200);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            await RoundTripsAsync(2000);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        // 2000 round trips are 8000 operations; a single allocation per operation would be at least 24 bytes each.
+        Assert.True(allocated < 4096, $"{allocated} bytes were allocated on the loop thread for 2000 round trips");
+    }
+
     [LibraryImport("libuv.so.1", EntryPoint = "uv_version_string")]
     private static partial IntPtr NativeVersionString();
 
