@@ -12,8 +12,8 @@ namespace AnyNet.Backends.Libuv;
 /// run on the loop thread.
 /// </summary>
 /// <remarks>
-/// Install libuv with <c>apt-get install -y libuv1</c>. Unix datagram sockets are not supported: libuv has no handle
-/// for them (<see cref="BackendCapabilities.UnixDatagram"/> is not declared).
+/// Install libuv with <c>apt-get install -y libuv1</c>. libuv has no Unix datagram handle, so Unix datagram sockets
+/// are made with socket(2) and watched with uv_poll.
 /// </remarks>
 public sealed class LibuvBackend : IAsyncBackend
 {
@@ -46,7 +46,7 @@ public sealed class LibuvBackend : IAsyncBackend
 
     /// <inheritdoc />
     public BackendCapabilities Capabilities =>
-        BackendCapabilities.UnixSockets | BackendCapabilities.Udp | BackendCapabilities.Ipv6
+        BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
         | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop;
 
     /// <inheritdoc />
@@ -104,9 +104,21 @@ public sealed class LibuvBackend : IAsyncBackend
     }
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always: libuv has no Unix datagram handle.</exception>
-    public IDatagramSocket BindUnixDatagram(string? path, string? remotePath = null) =>
-        throw new NotSupportedException("The 'libuv' backend does not support Unix datagram sockets: libuv has no handle for them.");
+    /// <remarks>libuv has no Unix datagram handle: the socket comes from socket(2) and is watched with uv_poll.</remarks>
+    public IDatagramSocket BindUnixDatagram(string? path, string? remotePath = null)
+    {
+        if (path is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+        }
+
+        if (remotePath is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(remotePath);
+        }
+
+        return _loop.Invoke(() => UvUnixDatagramSocket.Bind(_loop, path, remotePath));
+    }
 
     /// <inheritdoc />
     public ValueTask<IPAddress[]> ResolveAsync(string host, AddressFamily family = AddressFamily.Unspecified, CancellationToken cancellationToken = default) =>

@@ -171,6 +171,13 @@ internal static unsafe partial class Uv
     [LibraryImport(Library)] public static partial int uv_udp_send(IntPtr req, IntPtr handle, Buf* bufs, uint nbufs, byte* addr, delegate* unmanaged<IntPtr, int, void> cb);
     [LibraryImport(Library)] public static partial int uv_udp_try_send(IntPtr handle, Buf* bufs, uint nbufs, byte* addr);
 
+    public const int UV_READABLE = 1;
+    public const int UV_WRITABLE = 2;
+
+    [LibraryImport(Library)] public static partial int uv_poll_init_socket(IntPtr loop, IntPtr handle, int fd);
+    [LibraryImport(Library)] public static partial int uv_poll_start(IntPtr handle, int events, delegate* unmanaged<IntPtr, int, int, void> cb);
+    [LibraryImport(Library)] public static partial int uv_poll_stop(IntPtr handle);
+
     [LibraryImport(Library)] public static partial int uv_getaddrinfo(IntPtr loop, IntPtr req, delegate* unmanaged<IntPtr, int, IntPtr, void> cb, byte* node, byte* service, void* hints);
     [LibraryImport(Library)] public static partial void uv_freeaddrinfo(IntPtr ai);
 }
