@@ -12,7 +12,8 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// other threads are forwarded to it.
 /// </summary>
 /// <remarks>
-/// Receive: libuv reads only while a receive is pending (uv_read_start when it begins, uv_read_stop when it is
+/// Receive: a receive first tries recv(2) on the handle's descriptor (as uv_try_write does for sends); only on EAGAIN
+/// does it wait, and libuv reads only while a receive is pending (uv_read_start when it begins, uv_read_stop when it is
 /// satisfied), straight into the caller's pinned buffer, so nothing is buffered while nobody receives and a slow
 /// reader makes the peer block. A zero-length receive reads at most one chunk into a small internal buffer that the
 /// next receive drains first.
@@ -66,6 +67,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     private IntPtr _connectReq;
     private TaskCompletionSource<int>? _connectCompletion;
 
+    private int _fd = -1;
     private EndPoint? _localEndPoint;
     private EndPoint? _remoteEndPoint;
 
@@ -91,6 +93,8 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     /// <summary>Finishes an accepted or connected stream: options and cached endpoints.</summary>
     public void Established(EndPoint? listenerEndPoint)
     {
+        int fd;
+        _fd = Uv.uv_fileno(Handle, &fd) == 0 ? fd : -1;
         if (_isPipe)
         {
             _localEndPoint = UnixEndPoints.Read(Handle, peer: false) ?? listenerEndPoint ?? UnixEndPoints.Unnamed;
@@ -195,6 +199,18 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.FromException<int>(UvErrors.Broken(_readError, "receive"));
         }
 
+        int immediate = TryReceive(buffer.Span);
+        if (immediate >= 0)
+        {
+            return new ValueTask<int>(immediate);
+        }
+
+        if (immediate != -Libc.EAGAIN)
+        {
+            _readError = immediate;
+            return ValueTask.FromException<int>(UvErrors.Broken(immediate, "receive"));
+        }
+
         short version = _receive.Start();
         _receivePending = true;
         if (buffer.IsEmpty)
@@ -228,6 +244,44 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         }
 
         return _receive.AsValueTaskOfT(version);
+    }
+
+    /// <summary>
+    /// One non-blocking recv(2): the byte count (0 at the end of the stream), or a negated errno. An empty buffer peeks
+    /// one byte, so it reports readability without consuming anything.
+    /// </summary>
+    private int TryReceive(Span<byte> buffer)
+    {
+        if (_fd < 0)
+        {
+            return -Libc.EAGAIN;
+        }
+
+        byte peek;
+        nint received;
+        fixed (byte* pointer = buffer)
+        {
+            do
+            {
+                received = buffer.IsEmpty
+                    ? Libc.recv(_fd, &peek, 1, Libc.MSG_PEEK | Libc.MSG_DONTWAIT)
+                    : Libc.recv(_fd, pointer, (nuint)buffer.Length, Libc.MSG_DONTWAIT);
+            }
+            while (received < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR);
+        }
+
+        if (received < 0)
+        {
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        if (received == 0)
+        {
+            _eof = true;
+            return 0;
+        }
+
+        return buffer.IsEmpty ? 0 : (int)received;
     }
 
     private void CancelReceive()
