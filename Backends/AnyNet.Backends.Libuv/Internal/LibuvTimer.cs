@@ -15,6 +15,7 @@ internal sealed unsafe class LibuvTimer : ITimer
     private readonly TimerCallback _callback;
     private readonly object? _state;
     private TimerHandle? _handle;
+    private (TimeSpan Due, TimeSpan Period)? _changedBeforeCreate;
     private volatile bool _disposed;
 
     public LibuvTimer(LibuvLoop loop, TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
@@ -94,12 +95,21 @@ internal sealed unsafe class LibuvTimer : ITimer
         }
 
         _handle = new TimerHandle(this);
+        (dueTime, period) = _changedBeforeCreate ?? (dueTime, period);
+        _changedBeforeCreate = null;
         Apply(dueTime, period);
     }
 
     private void Apply(TimeSpan dueTime, TimeSpan period)
     {
         TimerHandle? handle = _handle;
+        if (handle is null && !_disposed)
+        {
+            // Changed on the loop thread before the creation queued by a foreign thread ran: the latest change wins.
+            _changedBeforeCreate = (dueTime, period);
+            return;
+        }
+
         if (_disposed || handle is null || handle.IsClosed)
         {
             return;

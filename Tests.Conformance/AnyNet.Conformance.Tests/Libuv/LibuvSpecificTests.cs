@@ -126,6 +126,48 @@ public sealed partial class LibuvSpecificTests
         Assert.True(allocated < 4096, $"{allocated} bytes were allocated on the loop thread for 2000 round trips");
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task Unix_datagram_sockets_on_uv_poll_follow_the_busy_cancel_and_close_rules()
+    {
+        await using var backend = new LibuvBackend();
+        string serverPath = Path.Combine(Path.GetTempPath(), $"anynet-uvd-{Guid.NewGuid():N}"[..24] + ".sock");
+        string clientPath = Path.Combine(Path.GetTempPath(), $"anynet-uvd-{Guid.NewGuid():N}"[..24] + ".sock");
+        await backend.RunAsync(async token =>
+        {
+            IDatagramSocket server = backend.BindUnixDatagram(serverPath);
+            await using IDatagramSocket client = backend.BindUnixDatagram(clientPath, serverPath);
+            Assert.True(File.Exists(serverPath));
+
+            using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                ValueTask<DatagramReceiveResult> pending = server.ReceiveFromAsync(new byte[16], cancel.Token);
+                Assert.False(pending.IsCompleted);
+                await Assert.ThrowsAsync<BusyResourceException>(async () => await server.ReceiveFromAsync(new byte[16], token));
+                await cancel.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+            }
+
+            await client.SendToAsync(new byte[] { 1, 2, 3 }, cancellationToken: token);
+            await client.SendToAsync(ReadOnlyMemory<byte>.Empty, cancellationToken: token);
+            byte[] buffer = new byte[16];
+            DatagramReceiveResult first = await server.ReceiveFromAsync(buffer, token);
+            Assert.Equal(3, first.Length);
+            Assert.Equal(clientPath, first.RemoteEndPoint.ToString());
+            Assert.Equal(0, (await server.ReceiveFromAsync(buffer, token)).Length);
+
+            ValueTask<DatagramReceiveResult> blocked = server.ReceiveFromAsync(buffer, token);
+            await TaskGroup.RunAsync(group =>
+            {
+                group.Start(async _ => await server.DisposeAsync());
+                return Task.CompletedTask;
+            }, token);
+            await Assert.ThrowsAsync<ClosedResourceException>(async () => await blocked);
+            await Assert.ThrowsAsync<ClosedResourceException>(async () => await server.SendToAsync(new byte[1], first.RemoteEndPoint, token));
+            Assert.False(File.Exists(serverPath));
+        });
+        Assert.False(File.Exists(clientPath));
+    }
+
     [LibraryImport("libuv.so.1", EntryPoint = "uv_version_string")]
     private static partial IntPtr NativeVersionString();
 
