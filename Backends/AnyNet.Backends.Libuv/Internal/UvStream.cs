@@ -15,14 +15,14 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// Receive: a receive first tries recv(2) on the handle's descriptor (as uv_try_write does for sends); only on EAGAIN
 /// does it wait, and libuv reads only while a receive is pending (uv_read_start when it begins, uv_read_stop when it is
 /// satisfied), straight into the caller's pinned buffer, so nothing is buffered while nobody receives and a slow
-/// reader makes the peer block. A zero-length receive reads at most one chunk into a small internal buffer that the
-/// next receive drains first.
+/// reader makes the peer block. A zero-length receive peeks with recv(MSG_PEEK); if nothing is readable it starts
+/// reading with an empty buffer, which libuv answers with UV_ENOBUFS as soon as the socket is readable, without
+/// reading anything.
 /// Send: uv_try_write first; what the socket does not take is written with uv_write from a per-stream chunk buffer,
 /// one chunk in flight at a time, so a cancelled send never leaves libuv pointing at the caller's memory.
 /// </remarks>
 internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 {
-    private const int PeekBufferSize = 16 * 1024;
     private const int ChunkSize = 64 * 1024;
 
     private static readonly Action<object?> s_receiveCancelled = static state =>
@@ -42,9 +42,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     private MemoryHandle _receivePin;
     private byte* _receivePointer;
     private int _receiveLength;
-    private byte[]? _peekBuffer;
-    private int _peekOffset;
-    private int _peekCount;
     private bool _eof;
     private int _readError;
     private CancellationToken _receiveToken;
@@ -180,15 +177,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.FromException<int>(BusyResourceException.For("receiving"));
         }
 
-        if (_peekCount > 0)
-        {
-            int n = Math.Min(buffer.Length, _peekCount);
-            _peekBuffer.AsSpan(_peekOffset, n).CopyTo(buffer.Span);
-            _peekOffset += n;
-            _peekCount -= n;
-            return new ValueTask<int>(n);
-        }
-
         if (_eof)
         {
             return new ValueTask<int>(0);
@@ -216,7 +204,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         if (buffer.IsEmpty)
         {
             _peekMode = true;
-            _peekBuffer ??= GC.AllocateUninitializedArray<byte>(PeekBufferSize, pinned: true);
         }
         else
         {
@@ -337,18 +324,10 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         try
         {
             UvStream stream = FromHandle<UvStream>(handle);
-            if (stream._peekMode)
-            {
-                buf->Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(stream._peekBuffer!));
-                buf->Len = (nuint)stream._peekBuffer!.Length;
-            }
-            else
-            {
-                // Null when no receive is pending (it cannot happen: reading stops with the receive); libuv then
-                // reports UV_ENOBUFS, which OnRead ignores.
-                buf->Base = stream._receivePointer;
-                buf->Len = (nuint)stream._receiveLength;
-            }
+            // For a zero-length receive (and if, impossibly, no receive is pending) this is an empty buffer: libuv
+            // then reads nothing and reports UV_ENOBUFS, which tells a zero-length receive that data is readable.
+            buf->Base = stream._receivePointer;
+            buf->Len = (nuint)stream._receiveLength;
         }
         catch (Exception e)
         {
@@ -373,6 +352,13 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
     private void OnRead(int nread)
     {
+        if (nread == Uv.UV_ENOBUFS && _peekMode && _receivePending)
+        {
+            // Readable (data, the end, or an error), and nothing consumed: the next receive finds out which.
+            FinishReceive(null, 0);
+            return;
+        }
+
         if (nread == 0 || nread == Uv.UV_ENOBUFS || !_receivePending)
         {
             // 0 is libuv's EAGAIN: keep waiting.
@@ -386,16 +372,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
         if (nread > 0)
         {
-            if (_peekMode)
-            {
-                _peekOffset = 0;
-                _peekCount = nread;
-                FinishReceive(null, 0);
-            }
-            else
-            {
-                FinishReceive(null, nread);
-            }
+            FinishReceive(null, nread);
         }
         else if (nread == Uv.UV_EOF)
         {
