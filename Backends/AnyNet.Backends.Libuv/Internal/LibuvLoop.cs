@@ -46,11 +46,10 @@ internal sealed unsafe partial class LibuvLoop
         }
 
         // The loop's own handles are created here, before the thread starts, so that posting works from the start.
+        // Each handle's GCHandle keeps it alive until the loop closes it.
         _async = new LoopHandle(this, Uv.HandleType.Async);
-        var prepare = new LoopHandle(this, Uv.HandleType.Prepare);
-        var check = new LoopHandle(this, Uv.HandleType.Check);
-        _ = prepare;
-        _ = check;
+        _ = new LoopHandle(this, Uv.HandleType.Prepare);
+        _ = new LoopHandle(this, Uv.HandleType.Check);
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
@@ -254,7 +253,8 @@ internal sealed unsafe partial class LibuvLoop
 
     private void Drain(int budget)
     {
-        Volatile.Write(ref _wakeRequested, 0);
+        // A full fence, so that a producer that still saw the flag set cannot have its item missed below.
+        _ = Interlocked.Exchange(ref _wakeRequested, 0);
         SynchronizationContext context = Context;
         while (budget-- > 0 && _queue.TryDequeue(out WorkItem item))
         {
