@@ -126,6 +126,37 @@ public sealed partial class LibuvSpecificTests
         Assert.True(allocated < 4096, $"{allocated} bytes were allocated on the loop thread for 2000 round trips");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_steady_state_UDP_exchange_allocates_nothing_on_the_loop_thread()
+    {
+        await using var backend = new LibuvBackend();
+        long allocated = await backend.RunAsync(async token =>
+        {
+            await using IDatagramSocket server = backend.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+            await using IDatagramSocket client = backend.BindUdp(new IPEndPoint(IPAddress.Loopback, 0), (IPEndPoint)server.LocalEndPoint);
+            byte[] ping = new byte[32];
+            byte[] pong = new byte[64];
+
+            async Task ExchangesAsync(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    await client.SendToAsync(ping, cancellationToken: token);
+                    DatagramReceiveResult request = await server.ReceiveFromAsync(pong, token);
+                    await server.SendToAsync(pong.AsMemory(0, request.Length), request.RemoteEndPoint, token);
+                    _ = await client.ReceiveFromAsync(pong, token);
+                }
+            }
+
+            await ExchangesAsync(200);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            await ExchangesAsync(2000);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        Assert.True(allocated < 4096, $"{allocated} bytes were allocated on the loop thread for 2000 UDP exchanges");
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task Unix_datagram_sockets_on_uv_poll_follow_the_busy_cancel_and_close_rules()
     {
