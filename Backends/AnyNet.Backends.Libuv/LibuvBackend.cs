@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using AnyNet.Backends.Libuv.Interop;
 using AnyNet.Backends.Libuv.Internal;
+using AnyNet.Testing;
 
 namespace AnyNet.Backends.Libuv;
 
@@ -24,10 +25,18 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <summary>Creates the backend and starts its loop thread.</summary>
     /// <exception cref="DllNotFoundException">libuv.so.1 is not installed; the message says how to install it.</exception>
     public LibuvBackend()
+        : this(null)
+    {
+    }
+
+    /// <summary>Creates the backend with <paramref name="options"/> and starts its loop thread.</summary>
+    /// <exception cref="DllNotFoundException">libuv.so.1 is not installed; the message says how to install it.</exception>
+    public LibuvBackend(LibuvBackendOptions? options)
     {
         Uv.EnsureLoaded();
-        _loop = new LibuvLoop("AnyNet libuv loop");
-        TimeProvider = new LibuvTimeProvider(_loop);
+        TimeProvider? clock = options?.TimeProvider;
+        _loop = new LibuvLoop("AnyNet libuv loop", clock as ILoopIdleObserver);
+        TimeProvider = clock ?? new LibuvTimeProvider(_loop);
     }
 
     /// <summary>The version of the loaded libuv, as reported by uv_version_string() (for example "1.44.2").</summary>
@@ -47,7 +56,7 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <inheritdoc />
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
-        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop;
+        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }

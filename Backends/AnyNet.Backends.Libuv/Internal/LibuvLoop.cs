@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using AnyNet.Backends.Libuv.Interop;
+using AnyNet.Testing;
 
 namespace AnyNet.Backends.Libuv.Internal;
 
@@ -27,6 +28,7 @@ internal sealed unsafe partial class LibuvLoop
     private readonly Lock _wakeLock = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
+    private readonly ILoopIdleObserver? _idleObserver;
     private IntPtr _loop;
     private LoopHandle? _async;
     private int _wakeRequested;
@@ -34,8 +36,9 @@ internal sealed unsafe partial class LibuvLoop
     private volatile bool _stopping;
     private int _stopRequested;
 
-    public LibuvLoop(string threadName)
+    public LibuvLoop(string threadName, ILoopIdleObserver? idleObserver = null)
     {
+        _idleObserver = idleObserver;
         Context = new LoopSynchronizationContext(this);
         _loop = (IntPtr)NativeMemory.AllocZeroed(Uv.uv_loop_size());
         int status = Uv.uv_loop_init(_loop);
@@ -219,9 +222,13 @@ internal sealed unsafe partial class LibuvLoop
     private void ThreadMain()
     {
         SynchronizationContext.SetSynchronizationContext(Context);
+        IDisposable? attachment = null;
         try
         {
+            attachment = _idleObserver?.AttachLoop(Context);
             _ = Uv.uv_run(_loop, Uv.UV_RUN_DEFAULT);
+            attachment?.Dispose();
+            attachment = null;
 
             // Work queued while the handles closed (continuations of failed operations) still runs; anything it
             // opens is closed again, a bounded number of times.
@@ -247,6 +254,7 @@ internal sealed unsafe partial class LibuvLoop
         }
         catch (Exception e)
         {
+            attachment?.Dispose();
             _exited.TrySetException(e);
         }
     }
@@ -288,16 +296,31 @@ internal sealed unsafe partial class LibuvLoop
         }
     }
 
-    private void OnLoopCallback() => Drain(DrainBudget);
+    private void OnLoopCallback(bool beforePoll)
+    {
+        Drain(DrainBudget);
+
+        // A virtual clock jumps when the loop has nothing left to run and is about to block in the poll.
+        if (beforePoll && _idleObserver is not null && !_stopping)
+        {
+            while (_queue.IsEmpty && _idleObserver.OnLoopIdle())
+            {
+                Drain(DrainBudget);
+            }
+        }
+    }
 
     private readonly record struct WorkItem(SendOrPostCallback? Callback, object? State, ILoopWork? Work);
 
     /// <summary>The loop's own async (wake-up), prepare and check handles, all of which drain the work queue.</summary>
     private sealed class LoopHandle : UvHandle
     {
+        private readonly bool _beforePoll;
+
         public LoopHandle(LibuvLoop loop, Uv.HandleType type)
             : base(loop, type)
         {
+            _beforePoll = type == Uv.HandleType.Prepare;
             int status = type switch
             {
                 Uv.HandleType.Async => Uv.uv_async_init(loop.Native, Handle, &OnCallback),
@@ -322,7 +345,8 @@ internal sealed unsafe partial class LibuvLoop
         {
             try
             {
-                FromHandle<LoopHandle>(handle).Loop.OnLoopCallback();
+                LoopHandle self = FromHandle<LoopHandle>(handle);
+                self.Loop.OnLoopCallback(self._beforePoll);
             }
             catch (Exception e)
             {

@@ -3,7 +3,9 @@ using AnyNet.Conformance;
 
 namespace AnyNet.Conformance.Tests.Libuv;
 
-public sealed class LibuvFixture : IBackendFixture
+public sealed class LibuvFixture : IVirtualTimeBackendFixture
 {
     public IAsyncBackend CreateBackend() => new LibuvBackend();
+
+    public IAsyncBackend CreateBackend(TimeProvider clock) => new LibuvBackend(new LibuvBackendOptions { TimeProvider = clock });
 }
