@@ -20,6 +20,7 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     private readonly LoopOperation<ISocketStream> _accept;
     private bool _acceptPending;
     private bool _connectionReady;
+    private int _backlog;
     private int _lastError;
     private CancellationToken _acceptToken;
     private CancellationTokenRegistration _acceptRegistration;
@@ -72,6 +73,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
                 throw UvErrors.Exception(listen, listen == -98 ? "bind" : "listen", endPoint);
             }
 
+            listener._backlog = options.Backlog;
+
             byte* storage = stackalloc byte[SockAddr.StorageSize];
             int length = SockAddr.StorageSize;
             int nameStatus = Uv.uv_tcp_getsockname(listener.Handle, storage, &length);
@@ -117,6 +120,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             {
                 throw UvErrors.Exception(listen, "listen", endPoint);
             }
+
+            listener._backlog = options.Backlog;
 
             listener.LocalEndPoint = endPoint;
             return listener;
@@ -175,8 +180,11 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         int status = Uv.uv_accept(Handle, stream.Handle);
         if (status < 0)
         {
+            // The accepted descriptor is gone, and libuv 1.x stops watching the listening socket after a failed
+            // uv_accept: listening again resumes it, so one bad connection does not end the listener.
             _lastError = status;
             stream.Close();
+            _ = Uv.uv_listen(Handle, _backlog, &OnConnection);
             return null;
         }
 
