@@ -13,12 +13,12 @@ internal sealed record MatrixOptions
 
     public IReadOnlyList<int> Sizes { get; init; } = [64, 1024, 16384];
 
-    public double WarmupSeconds { get; init; } = 1;
+    public double WarmupSeconds { get; init; } = 0.5;
 
-    public double DurationSeconds { get; init; } = 3;
+    public double DurationSeconds { get; init; } = 2;
 
     /// <summary>Rounds per cell (every server once per round); the best round counts, which filters out interference.</summary>
-    public int Repeat { get; init; } = 1;
+    public int Repeat { get; init; } = 2;
 
     public double ChurnSeconds { get; init; } = 2;
 
@@ -57,6 +57,7 @@ internal sealed record MatrixOptions
                 Sizes = [1024],
                 WarmupSeconds = 0.5,
                 DurationSeconds = 2,
+                Repeat = 1,
                 ChurnSeconds = 1,
                 MeasureIdle = false,
             };

@@ -42,13 +42,14 @@ internal static class Program
         var stopwatch = Stopwatch.StartNew();
         var machine = MachineInfo.Read();
         Console.WriteLine($"AnyNet echo matrix ({(options.Quick ? "quick" : "full")}) on {machine.Cpu}, {machine.Cores} cores, {machine.Os}, {machine.Runtime}");
-        Console.WriteLine($"server on core {options.ServerCore}, load generator on core {options.ClientCore}; load average at start {machine.LoadAverage}");
+        Console.WriteLine($"server on core {options.ServerCore}, load generator on core {options.ClientCore}; load average at start {machine.LoadAverage}, other work {machine.BusyBefore:P0} of CPU time");
 
         var cells = new List<CellResult>();
         List<ServerSummary> summaries = RunMatrix(options, cells);
 
         string loadAfter = MachineInfo.ReadLoadAverage();
-        var report = new Report(options, machine, loadAfter, stopwatch.Elapsed, cells, summaries);
+        double busyAfter = MachineInfo.MeasureBusy();
+        var report = new Report(options, machine, loadAfter, busyAfter, stopwatch.Elapsed, cells, summaries);
         Directory.CreateDirectory(options.OutputDirectory);
         string suffix = options.Quick ? "-quick" : "";
         File.WriteAllText(Path.Combine(options.OutputDirectory, $"results{suffix}.md"), report.Markdown());

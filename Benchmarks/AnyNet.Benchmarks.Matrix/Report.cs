@@ -4,7 +4,7 @@ using System.Text;
 namespace AnyNet.Benchmarks.Matrix;
 
 /// <summary>Turns the measurements into Markdown tables, a CSV file and the target verdicts.</summary>
-internal sealed class Report(MatrixOptions options, MachineInfo machine, string loadAfter, TimeSpan elapsed, IReadOnlyList<CellResult> cells, IReadOnlyList<ServerSummary> summaries)
+internal sealed class Report(MatrixOptions options, MachineInfo machine, string loadAfter, double busyAfter, TimeSpan elapsed, IReadOnlyList<CellResult> cells, IReadOnlyList<ServerSummary> summaries)
 {
     public const string Baseline = "sockets";
     public const string Ceiling = "c-epoll";
@@ -144,11 +144,12 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- date: {machine.Date:yyyy-MM-dd HH:mm} UTC; took {elapsed.TotalSeconds:F0} s");
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {machine.Cpu}, {machine.Cores} cores; {machine.Os}; {machine.Runtime}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- server pinned to core {options.ServerCore}, load generator (C, epoll, one thread) to core {options.ClientCore}; {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s per cell");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- load average (1/5/15 min) before: {machine.LoadAverage}; after: {loadAfter} (before > ~0.3 means other work was sharing the cores)");
-        if (double.TryParse(machine.LoadAverage.Split(' ')[0], System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out double load) && load > 0.5)
+        text.AppendLine(CultureInfo.InvariantCulture, $"- server pinned to core {options.ServerCore}, load generator (C, epoll, one thread) to core {options.ClientCore}; {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s per cell, best of {options.Repeat} round(s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- load average (1/5/15 min) before: {machine.LoadAverage}; after: {loadAfter} (includes this run's own load)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- other work on the machine just before the run: {machine.BusyBefore:P0} of all CPU time; after: {busyAfter:P0}");
+        if (machine.BusyBefore > 0.15 || busyAfter > 0.15)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- **the machine was busy**: load average {load:F1} before the run, so other processes shared the two cores; absolute figures are low and noisy. Ratios suffer less (each cell is measured on every server back to back) but are still disturbed.");
+            text.AppendLine("- **the machine was busy**: other processes shared the two cores, so absolute figures are low and noisy. Ratios suffer less (each cell is measured on every server back to back, best of the rounds) but are still disturbed.");
         }
 
         text.AppendLine();
