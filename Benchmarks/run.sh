@@ -18,13 +18,16 @@ cd "$root"
 
 if [[ "${1:-}" == "--micro" ]]; then
     shift
-    dotnet build Benchmarks/AnyNet.Benchmarks.Micro -c Release -nologo -v quiet
+    dotnet build Benchmarks/AnyNet.Benchmarks.Micro -c Release -nologo -v quiet -clp:NoSummary
+    micro="$root/Benchmarks/AnyNet.Benchmarks.Micro/bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll"
     cd Benchmarks/AnyNet.Benchmarks.Micro
-    if [[ $# -eq 0 ]]; then
-        dotnet bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll --alloc
-        set -- --filter '*'
+    if [[ $# -gt 0 ]]; then
+        exec dotnet "$micro" "$@"
     fi
-    exec dotnet bin/Release/net10.0/AnyNet.Benchmarks.Micro.dll "$@"
+    # Everything: the exact allocation check, then every BenchmarkDotNet class; the log keeps the tables.
+    mkdir -p "$root/Benchmarks/results"
+    { dotnet "$micro" --alloc && dotnet "$micro" --filter '*'; } 2>&1 | tee "$root/Benchmarks/results/micro.log"
+    exit "${PIPESTATUS[0]}"
 fi
 
 # 10k connections: the server and the load generator each need more than 10k descriptors.
