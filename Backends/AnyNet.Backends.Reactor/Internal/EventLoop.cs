@@ -1,0 +1,506 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using AnyNet.Backends.Reactor.Interop;
+
+namespace AnyNet.Backends.Reactor.Internal;
+
+/// <summary>
+/// One epoll loop on its own thread. The thread owns every socket's state, the timer heap and the registration table;
+/// other threads reach it only through <see cref="Post"/>, which writes the eventfd only when the loop is asleep.
+/// </summary>
+internal sealed unsafe class EventLoop : IDisposable
+{
+    private const ulong WakeToken = ulong.MaxValue;
+
+    // struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16 bytes).
+    private static readonly int s_eventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    private static readonly int s_dataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+
+    private readonly SafeFd _epoll;
+    private readonly SafeFd _wakeFd;
+    private readonly Thread _thread;
+    private readonly int _maxEvents;
+    private readonly byte* _events;
+    private readonly ConcurrentQueue<WorkItem> _remote = new();
+    private readonly Queue<WorkItem> _local = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _openGate = new();
+    private readonly HashSet<ReactorSocket> _open = [];
+
+    // Registration table: epoll data carries (generation << 32 | slot) so an event for a socket closed earlier in the
+    // same batch, or for a slot since reused, is recognised as stale and dropped.
+    private ReactorSocket?[] _slots = new ReactorSocket?[64];
+    private uint[] _generations = new uint[64];
+    private readonly Stack<int> _freeSlots = new();
+    private int _slotCount;
+
+    private int _threadId = -1;
+    private int _sleeping;
+    private int _wakePending;
+    private bool _stopRequested;
+    private volatile bool _stopped;
+    private int _disposed;
+
+    public EventLoop(string name, int maxEvents)
+    {
+        _maxEvents = maxEvents;
+        int epfd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (epfd < 0)
+        {
+            throw SocketErrors.Exception(Libc.LastErrno, "epoll_create1");
+        }
+
+        _epoll = new SafeFd(epfd);
+        int efd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (efd < 0)
+        {
+            int errno = Libc.LastErrno;
+            _epoll.Dispose();
+            throw SocketErrors.Exception(errno, "eventfd");
+        }
+
+        _wakeFd = new SafeFd(efd);
+        byte* ev = stackalloc byte[16];
+        WriteEvent(ev, Libc.EPOLLIN, WakeToken);
+        if (Libc.EpollCtl(epfd, Libc.EPOLL_CTL_ADD, efd, ev) != 0)
+        {
+            int errno = Libc.LastErrno;
+            _wakeFd.Dispose();
+            _epoll.Dispose();
+            throw SocketErrors.Exception(errno, "epoll_ctl");
+        }
+
+        _events = (byte*)NativeMemory.AllocZeroed((nuint)(s_eventSize * maxEvents));
+        Context = new LoopSynchronizationContext(this);
+        Timers = new TimerHeap();
+        TimeProvider = new ReactorTimeProvider(this);
+        _thread = new Thread(ThreadMain) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    public LoopSynchronizationContext Context { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>The armed timers (loop thread only).</summary>
+    public TimerHeap Timers { get; }
+
+    public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
+
+    public bool IsStopped => _stopped;
+
+    /// <summary>Queues <paramref name="callback"/> to run on the loop thread. After the loop has stopped it runs on the thread pool.</summary>
+    public void Post(SendOrPostCallback callback, object? state)
+    {
+        var item = new WorkItem(callback, state);
+        if (IsOnLoopThread)
+        {
+            _local.Enqueue(item);
+            return;
+        }
+
+        if (_stopped)
+        {
+            RunOnThreadPool(item);
+            return;
+        }
+
+        _remote.Enqueue(item);
+        // Pairs with the fence in the loop between announcing sleep and checking the queue: either the loop sees this
+        // item before it sleeps, or this thread sees it asleep and wakes it.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            Wake();
+        }
+
+        if (_stopped)
+        {
+            // The loop may have drained for the last time before this item arrived: rescue what is left.
+            while (_remote.TryDequeue(out WorkItem left))
+            {
+                RunOnThreadPool(left);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="start"/> on the loop and completes with the task it returns.</summary>
+    public Task<T> InvokeAsync<T>(Func<Task<T>> start)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_stopped)
+        {
+            completion.SetException(new ObjectDisposedException(nameof(EventLoop), "The reactor loop has stopped."));
+            return completion.Task;
+        }
+
+        Post(static s =>
+        {
+            var (start, completion) = ((Func<Task<T>>, TaskCompletionSource<T>))s!;
+            Task<T> task;
+            try
+            {
+                task = start();
+            }
+            catch (Exception error)
+            {
+                completion.TrySetException(error);
+                return;
+            }
+
+            task.ContinueWith(static (t, c) => Transfer(t, (TaskCompletionSource<T>)c!), completion, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }, (start, completion));
+        return completion.Task;
+    }
+
+    /// <summary>Runs a socket operation started on another thread on the loop instead (allocates; the loop's own calls do not).</summary>
+    public Task<T> InvokeAsync<TState, T>(Func<TState, ValueTask<T>> operation, TState state) =>
+        InvokeAsync(() => operation(state).AsTask());
+
+    /// <summary>Runs an operation without result started on another thread on the loop.</summary>
+    public Task InvokeAsync<TState>(Func<TState, ValueTask> operation, TState state) =>
+        InvokeAsync(() => LoopTasks.WithResult(operation(state)));
+
+    private static void Transfer<T>(Task<T> task, TaskCompletionSource<T> completion)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            completion.TrySetResult(task.Result);
+        }
+        else if (task.IsCanceled)
+        {
+            try
+            {
+                task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException canceled)
+            {
+                completion.TrySetCanceled(canceled.CancellationToken);
+            }
+        }
+        else
+        {
+            completion.TrySetException(task.Exception!.InnerExceptions);
+        }
+    }
+
+    public void Track(ReactorSocket socket)
+    {
+        lock (_openGate)
+        {
+            if (_stopped)
+            {
+                throw new ObjectDisposedException("reactor", "The reactor backend was disposed.");
+            }
+
+            _open.Add(socket);
+        }
+    }
+
+    public void Untrack(ReactorSocket socket)
+    {
+        lock (_openGate)
+        {
+            _open.Remove(socket);
+        }
+    }
+
+    /// <summary>Adds <paramref name="socket"/> to epoll (edge-triggered, once for its lifetime). Loop thread only.</summary>
+    /// <returns>0, or the errno of epoll_ctl.</returns>
+    public int Register(ReactorSocket socket, uint events)
+    {
+        Debug.Assert(IsOnLoopThread);
+        int slot;
+        if (!_freeSlots.TryPop(out slot))
+        {
+            if (_slotCount == _slots.Length)
+            {
+                Array.Resize(ref _slots, _slots.Length * 2);
+                Array.Resize(ref _generations, _generations.Length * 2);
+            }
+
+            slot = _slotCount++;
+        }
+
+        ulong token = ((ulong)_generations[slot] << 32) | (uint)slot;
+        byte* ev = stackalloc byte[16];
+        WriteEvent(ev, events, token);
+        if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, socket.Fd, ev) != 0)
+        {
+            _freeSlots.Push(slot);
+            return Libc.LastErrno;
+        }
+
+        _slots[slot] = socket;
+        socket.RegistrationSlot = slot;
+        return 0;
+    }
+
+    /// <summary>Removes <paramref name="socket"/> from epoll; call before closing its descriptor. Loop thread only.</summary>
+    public void Unregister(ReactorSocket socket)
+    {
+        Debug.Assert(IsOnLoopThread);
+        int slot = socket.RegistrationSlot;
+        if (slot < 0)
+        {
+            return;
+        }
+
+        byte* ev = stackalloc byte[16];
+        WriteEvent(ev, 0, 0);
+        _ = Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_DEL, socket.Fd, ev);
+        socket.RegistrationSlot = -1;
+        _slots[slot] = null;
+        _generations[slot]++;
+        _freeSlots.Push(slot);
+    }
+
+    /// <summary>Asks the loop to close every socket still open and then exit; completes when the thread has ended.</summary>
+    public Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Post(static s => ((EventLoop)s!).BeginStop(), this);
+        }
+
+        return _exited.Task;
+    }
+
+    public void Dispose()
+    {
+        if (IsOnLoopThread)
+        {
+            throw new InvalidOperationException("The reactor backend cannot be disposed synchronously from its own loop thread; use DisposeAsync.");
+        }
+
+        StopAsync().GetAwaiter().GetResult();
+    }
+
+    private void BeginStop()
+    {
+        ReactorSocket[] open;
+        lock (_openGate)
+        {
+            open = [.. _open];
+        }
+
+        foreach (ReactorSocket socket in open)
+        {
+            socket.CloseOnLoop();
+        }
+
+        _stopRequested = true;
+    }
+
+    private void ThreadMain()
+    {
+        Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
+        SynchronizationContext.SetSynchronizationContext(Context);
+        try
+        {
+            while (!_stopRequested)
+            {
+                RunOnce();
+            }
+        }
+        catch (Exception error)
+        {
+            // Only a broken epoll descriptor gets here; fail loudly rather than hang every awaiting task.
+            Environment.FailFast("The AnyNet reactor loop failed.", error);
+        }
+        finally
+        {
+            lock (_openGate)
+            {
+                _stopped = true;
+            }
+
+            DrainFinal();
+            _epoll.Dispose();
+            _wakeFd.Dispose();
+            NativeMemory.Free(_events);
+            _exited.TrySetResult();
+        }
+    }
+
+    private void RunOnce()
+    {
+        int timeout = ComputeTimeout();
+        if (timeout != 0)
+        {
+            Volatile.Write(ref _sleeping, 1);
+            Interlocked.MemoryBarrier();
+            if (!_remote.IsEmpty)
+            {
+                timeout = 0;
+            }
+        }
+
+        int count = Libc.EpollWait(_epoll.Fd, _events, _maxEvents, timeout);
+        Volatile.Write(ref _sleeping, 0);
+        if (count < 0)
+        {
+            int errno = Libc.LastErrno;
+            if (errno != Libc.EINTR)
+            {
+                throw SocketErrors.Exception(errno, "epoll_wait");
+            }
+
+            count = 0;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            byte* ev = _events + (i * s_eventSize);
+            uint events = *(uint*)ev;
+            ulong token = *(ulong*)(ev + s_dataOffset);
+            if (token == WakeToken)
+            {
+                ulong value;
+                _ = Libc.Read(_wakeFd.Fd, &value, sizeof(ulong));
+                Volatile.Write(ref _wakePending, 0);
+                continue;
+            }
+
+            int slot = (int)(uint)token;
+            uint generation = (uint)(token >> 32);
+            if (slot < _slotCount && _generations[slot] == generation && _slots[slot] is { } socket)
+            {
+                Invoke(static (s, e) => ((ReactorSocket)s!).OnEvents((uint)e), socket, events);
+            }
+        }
+
+        RunTimers();
+        RunQueued();
+    }
+
+    private int ComputeTimeout()
+    {
+        if (_local.Count > 0 || !_remote.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (Timers.NextDue is not long due)
+        {
+            return -1;
+        }
+
+        long remaining = due - Stopwatch.GetTimestamp();
+        if (remaining <= 0)
+        {
+            return 0;
+        }
+
+        // Round up so the loop never wakes a hair early and spins.
+        long ms = ((remaining * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
+        return ms > int.MaxValue ? int.MaxValue : (int)ms;
+    }
+
+    private void RunTimers()
+    {
+        // Bound the pass so a timer that keeps re-arming itself at zero delay cannot starve I/O.
+        int budget = Timers.Count;
+        long now = Stopwatch.GetTimestamp();
+        while (budget-- > 0 && Timers.Count > 0 && Timers.Peek().Due <= now)
+        {
+            ReactorTimer timer = Timers.Peek();
+            Timers.Remove(timer);
+            Invoke(static (t, n) => ((ReactorTimer)t!).Fire((long)n), timer, (ulong)now);
+        }
+    }
+
+    private void RunQueued()
+    {
+        // Run only what is queued now; work queued by these items waits for the next turn, after I/O is polled.
+        int local = _local.Count;
+        for (int i = 0; i < local; i++)
+        {
+            RunItem(_local.Dequeue());
+        }
+
+        int remote = _remote.Count;
+        for (int i = 0; i < remote && _remote.TryDequeue(out WorkItem item); i++)
+        {
+            RunItem(item);
+        }
+    }
+
+    private void DrainFinal()
+    {
+        while (_local.TryDequeue(out WorkItem item))
+        {
+            RunItem(item);
+        }
+
+        while (_remote.TryDequeue(out WorkItem item))
+        {
+            RunItem(item);
+        }
+
+        ReactorSocket[] open;
+        lock (_openGate)
+        {
+            open = [.. _open];
+        }
+
+        foreach (ReactorSocket socket in open)
+        {
+            socket.CloseOnLoop();
+        }
+    }
+
+    private static void RunItem(in WorkItem item)
+    {
+        try
+        {
+            item.Run();
+        }
+        catch (Exception error)
+        {
+            ReportUnhandled(error);
+        }
+    }
+
+    private static void Invoke(Action<object?, ulong> action, object? state, ulong argument)
+    {
+        try
+        {
+            action(state, argument);
+        }
+        catch (Exception error)
+        {
+            ReportUnhandled(error);
+        }
+    }
+
+    // Like an exception escaping a System.Threading.Timer callback or an async void method: it is unhandled, so it is
+    // rethrown where the runtime reports unhandled exceptions, and the loop keeps serving everything else.
+    private static void ReportUnhandled(Exception error)
+    {
+        ExceptionDispatchInfo captured = ExceptionDispatchInfo.Capture(error);
+        ThreadPool.UnsafeQueueUserWorkItem(static e => e.Throw(), captured, preferLocal: false);
+    }
+
+    private static void RunOnThreadPool(WorkItem item) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static i => i.Run(), item, preferLocal: false);
+
+    private void Wake()
+    {
+        ulong one = 1;
+        _ = Libc.Write(_wakeFd.Fd, &one, sizeof(ulong));
+    }
+
+    private static void WriteEvent(byte* ev, uint events, ulong data)
+    {
+        *(uint*)ev = events;
+        *(ulong*)(ev + s_dataOffset) = data;
+    }
+
+    private readonly record struct WorkItem(SendOrPostCallback Callback, object? State)
+    {
+        public void Run() => Callback(State);
+    }
+}
