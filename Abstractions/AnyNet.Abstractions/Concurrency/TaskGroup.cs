@@ -25,14 +25,15 @@ public sealed class TaskGroup
     {
         _outerToken = outerToken;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(outerToken);
+        Token = _cancellation.Token;
         _context = SynchronizationContext.Current;
     }
 
     /// <summary>Cancelled when the group is cancelled: by <see cref="Cancel"/>, a failure, or the outer token.</summary>
-    public CancellationToken Token => _cancellation.Token;
+    public CancellationToken Token { get; }
 
     /// <summary>True once the group has been cancelled.</summary>
-    public bool IsCancellationRequested => _cancellation.IsCancellationRequested;
+    public bool IsCancellationRequested => Token.IsCancellationRequested;
 
     /// <summary>Runs <paramref name="body"/> as the group's body and waits for it and every child it starts.</summary>
     /// <exception cref="TaskGroupException">The body or a child failed; holds every real error.</exception>
@@ -66,7 +67,17 @@ public sealed class TaskGroup
     }
 
     /// <summary>Cancels the body and every child. The group then ends normally unless something failed.</summary>
-    public void Cancel() => _cancellation.Cancel();
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The group has ended and released its token source: there is nothing left to cancel.
+        }
+    }
 
     /// <summary>Starts <paramref name="child"/> in the group. It begins when the caller next yields.</summary>
     /// <param name="child">The child; its token is cancelled by the group or by the returned handle.</param>
@@ -75,6 +86,7 @@ public sealed class TaskGroup
     public TaskHandle Start(Func<CancellationToken, Task> child, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(child);
+        ThrowIfClosed();
         var handle = new TaskHandle(name, Token);
         Launch(handle, async () =>
         {
@@ -89,6 +101,7 @@ public sealed class TaskGroup
     public TaskHandle<T> Start<T>(Func<CancellationToken, Task<T>> child, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(child);
+        ThrowIfClosed();
         var handle = new TaskHandle<T>(name, Token);
         Launch(handle, async () =>
         {
@@ -112,6 +125,7 @@ public sealed class TaskGroup
         ArgumentNullException.ThrowIfNull(child);
         cancellationToken.ThrowIfCancellationRequested();
         var started = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThrowIfClosed();
         var handle = new TaskHandle(null, Token);
         handle.AddCancellationSource(cancellationToken, out CancellationTokenRegistration callerRegistration);
         int startedCalls = 0;
@@ -159,6 +173,17 @@ public sealed class TaskGroup
             handle.Complete();
         });
         return await started.Task;
+    }
+
+    private void ThrowIfClosed()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                throw new InvalidOperationException("This task group has ended; no new task can be started in it.");
+            }
+        }
     }
 
     private void Launch(TaskHandle handle, Func<Task> run)

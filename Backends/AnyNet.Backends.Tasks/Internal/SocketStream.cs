@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace AnyNet.Backends.Tasks.Internal;
+
+/// <summary>
+/// A connected TCP or Unix stream socket over System.Net.Sockets' ValueTask APIs. Those APIs reuse one cached
+/// awaitable per direction, and the async methods here use the pooling builder, so a steady-state receive or send
+/// allocates nothing.
+/// </summary>
+internal sealed class SocketStream : ISocketStream
+{
+    private readonly Socket _socket;
+    private OperationGate _receiveGate;
+    private OperationGate _sendGate;
+    private volatile bool _closed;
+    private volatile bool _eofSent;
+
+    public SocketStream(Socket socket)
+    {
+        _socket = socket;
+        LocalEndPoint = socket.LocalEndPoint!;
+        RemoteEndPoint = socket.RemoteEndPoint!;
+    }
+
+    public EndPoint LocalEndPoint { get; }
+
+    public EndPoint RemoteEndPoint { get; }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        cancellationToken.ThrowIfCancellationRequested();
+        _receiveGate.Enter("receiving");
+        try
+        {
+            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        }
+        catch (Exception error) when (Translate(error) is { } translated)
+        {
+            throw translated;
+        }
+        finally
+        {
+            _receiveGate.Exit();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        ThrowIfEofSent();
+        cancellationToken.ThrowIfCancellationRequested();
+        _sendGate.Enter("sending");
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+                data = data[sent..];
+            }
+        }
+        catch (Exception error) when (Translate(error) is { } translated)
+        {
+            throw translated;
+        }
+        finally
+        {
+            _sendGate.Exit();
+        }
+    }
+
+    public ValueTask SendEofAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_eofSent)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _eofSent = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException error)
+        {
+            throw SocketErrors.Broken(error);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _closed = true;
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new ClosedResourceException("This stream was closed.");
+        }
+    }
+
+    private void ThrowIfEofSent()
+    {
+        if (_eofSent)
+        {
+            throw new ClosedResourceException("This stream's sending side was closed by SendEofAsync.");
+        }
+    }
+
+    // Maps the runtime's failures to AnyNet's: a socket we closed ourselves is a ClosedResourceException whatever
+    // the runtime reported (OperationAborted, ObjectDisposedException); any other socket error is the peer's or the
+    // network's, a BrokenResourceException. Cancellation passes through untouched (null: rethrow as is).
+    private Exception? Translate(Exception error)
+    {
+        if (_closed && error is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return new ClosedResourceException("This stream was closed while the operation was waiting.", error);
+        }
+
+        return error is SocketException socketError ? SocketErrors.Broken(socketError) : null;
+    }
+}

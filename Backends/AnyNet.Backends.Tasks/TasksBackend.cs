@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using AnyNet.Backends.Tasks.Internal;
+
+namespace AnyNet.Backends.Tasks;
+
+/// <summary>
+/// The default backend: System.Net.Sockets' ValueTask APIs (epoll underneath, via the runtime's own socket engine) and
+/// the thread pool. User continuations run on thread-pool threads, so code of different tasks may run in parallel.
+/// </summary>
+public sealed class TasksBackend : IAsyncBackend
+{
+    private readonly BackendLifetime _lifetime = new("tasks");
+
+    /// <summary>Creates the backend on the system clock.</summary>
+    public TasksBackend() : this(null) { }
+
+    /// <summary>Creates the backend with the given options.</summary>
+    public TasksBackend(TasksBackendOptions? options)
+    {
+        TimeProvider = options?.TimeProvider ?? TimeProvider.System;
+        Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
+            | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0);
+    }
+
+    /// <inheritdoc />
+    public string Name => "tasks";
+
+    /// <inheritdoc />
+    public BackendCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    public TimeProvider TimeProvider { get; }
+
+    /// <inheritdoc />
+    public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
+        _lifetime.RunAsync(main, static start => Task.Run(start), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        _lifetime.ThrowIfStopping();
+        cancellationToken.ThrowIfCancellationRequested();
+        var socket = new Socket(remoteEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await ConnectAsync(socket, remoteEndPoint, cancellationToken);
+        return new SocketStream(socket);
+    }
+
+    /// <inheritdoc />
+    public ISocketListener ListenTcp(IPEndPoint localEndPoint, ListenOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        options ??= new ListenOptions();
+        options.Validate();
+        _lifetime.ThrowIfStopping();
+        var socket = new Socket(localEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (options.ReusePort)
+        {
+            SocketSetup.EnableReusePort(socket);
+        }
+
+        SocketSetup.BindAndListen(socket, localEndPoint, options.Backlog);
+        return new SocketListener(socket, unixPath: null);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ISocketStream> ConnectUnixAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _lifetime.ThrowIfStopping();
+        cancellationToken.ThrowIfCancellationRequested();
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await ConnectAsync(socket, new UnixDomainSocketEndPoint(path), cancellationToken);
+        return new SocketStream(socket);
+    }
+
+    /// <inheritdoc />
+    public ISocketListener ListenUnix(string path, ListenOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new ListenOptions();
+        options.Validate();
+        _lifetime.ThrowIfStopping();
+        var endPoint = new UnixDomainSocketEndPoint(path);
+        SocketSetup.ThrowIfPathExists(path, endPoint);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        SocketSetup.BindAndListen(socket, endPoint, options.Backlog);
+        return new SocketListener(socket, path);
+    }
+
+    /// <inheritdoc />
+    public IDatagramSocket BindUdp(IPEndPoint localEndPoint, IPEndPoint? remoteEndPoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        _lifetime.ThrowIfStopping();
+        var socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        SocketSetup.Bind(socket, localEndPoint, remoteEndPoint);
+        return new DatagramSocket(socket, unixPath: null);
+    }
+
+    /// <inheritdoc />
+    public IDatagramSocket BindUnixDatagram(string? path, string? remotePath = null)
+    {
+        _lifetime.ThrowIfStopping();
+        UnixDomainSocketEndPoint? local = path is null ? null : new UnixDomainSocketEndPoint(path);
+        if (path is not null)
+        {
+            SocketSetup.ThrowIfPathExists(path, local!);
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        SocketSetup.Bind(socket, local, remotePath is null ? null : new UnixDomainSocketEndPoint(remotePath));
+        return new DatagramSocket(socket, path);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IPAddress[]> ResolveAsync(string host, AddressFamily family = AddressFamily.Unspecified, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, family, cancellationToken);
+            return addresses.Length > 0 ? addresses : throw new NameResolutionException(host, "no address of the requested family");
+        }
+        catch (SocketException error)
+        {
+            throw new NameResolutionException(host, error.Message, error);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.StopAsync();
+        _lifetime.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static async ValueTask ConnectAsync(Socket socket, EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(remoteEndPoint, cancellationToken);
+        }
+        catch (SocketException error)
+        {
+            socket.Dispose();
+            throw SocketSetup.Named(error, "connect", remoteEndPoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
