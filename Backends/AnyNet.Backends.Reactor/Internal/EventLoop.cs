@@ -92,9 +92,16 @@ internal sealed unsafe class EventLoop : IDisposable
     public bool IsStopped => _stopped;
 
     /// <summary>Queues <paramref name="callback"/> to run on the loop thread. After the loop has stopped it runs on the thread pool.</summary>
-    public void Post(SendOrPostCallback callback, object? state)
+    public void Post(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state, LoopOnly: false));
+
+    /// <summary>
+    /// Queues loop bookkeeping (a timer change, a cancellation) that only makes sense while the loop runs: once it has
+    /// stopped the item is dropped instead of running on the thread pool, where it would race with other such items.
+    /// </summary>
+    public void PostIfRunning(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state, LoopOnly: true));
+
+    private void Enqueue(WorkItem item)
     {
-        var item = new WorkItem(callback, state);
         if (IsOnLoopThread)
         {
             _local.Enqueue(item);
@@ -484,8 +491,13 @@ internal sealed unsafe class EventLoop : IDisposable
         ThreadPool.UnsafeQueueUserWorkItem(static e => e.Throw(), captured, preferLocal: false);
     }
 
-    private static void RunOnThreadPool(WorkItem item) =>
-        ThreadPool.UnsafeQueueUserWorkItem(static i => i.Run(), item, preferLocal: false);
+    private static void RunOnThreadPool(WorkItem item)
+    {
+        if (!item.LoopOnly)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static i => i.Run(), item, preferLocal: false);
+        }
+    }
 
     private void Wake()
     {
@@ -499,7 +511,7 @@ internal sealed unsafe class EventLoop : IDisposable
         *(ulong*)(ev + s_dataOffset) = data;
     }
 
-    private readonly record struct WorkItem(SendOrPostCallback Callback, object? State)
+    private readonly record struct WorkItem(SendOrPostCallback Callback, object? State, bool LoopOnly)
     {
         public void Run() => Callback(State);
     }

@@ -27,7 +27,7 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     private static readonly Action<object?> s_onCancel = static s =>
     {
         var operation = (LoopOperation<T>)s!;
-        operation.Socket.Loop.Post(static o => ((LoopOperation<T>)o!).CancelOnLoop(), operation);
+        operation.Socket.Loop.PostIfRunning(static o => ((LoopOperation<T>)o!).CancelOnLoop(), operation);
     };
 
     private static readonly SendOrPostCallback s_signal = static s => ((LoopOperation<T>)s!).Signal();
@@ -58,11 +58,27 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     /// <summary>Tries the syscall: true when finished (with a result or an error), false when it would block.</summary>
     protected abstract bool TryExecute(out T result, out Exception? error);
 
+    // An unexpected failure inside the attempt (an address the decoder does not know...) fails this operation rather
+    // than escaping into the loop's dispatch.
+    private bool Attempt(out T result, out Exception? error)
+    {
+        try
+        {
+            return TryExecute(out result, out error);
+        }
+        catch (Exception unexpected)
+        {
+            result = default!;
+            error = unexpected;
+            return true;
+        }
+    }
+
     /// <summary>Starts the operation; the caller has checked the socket is open, on the loop, and not busy.</summary>
     protected ValueTask<T> Start(CancellationToken cancellationToken)
     {
         _inUse = 1;
-        if (TryExecute(out T result, out Exception? error))
+        if (Attempt(out T result, out Exception? error))
         {
             Volatile.Write(ref _inUse, 0);
             return error is null ? new ValueTask<T>(result) : ValueTask.FromException<T>(error);
@@ -76,7 +92,7 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     protected ValueTask StartVoid(CancellationToken cancellationToken)
     {
         _inUse = 1;
-        if (TryExecute(out _, out Exception? error))
+        if (Attempt(out _, out Exception? error))
         {
             Volatile.Write(ref _inUse, 0);
             return error is null ? ValueTask.CompletedTask : ValueTask.FromException(error);
@@ -126,7 +142,7 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
 
     public override void OnReady()
     {
-        if (IsPending && TryExecute(out T result, out Exception? error))
+        if (IsPending && Attempt(out T result, out Exception? error))
         {
             Finish(result, error, inline: true);
         }

@@ -51,7 +51,7 @@ internal sealed class ReactorTimer : ITimer
         }
         else
         {
-            _loop.Post(_ =>
+            _loop.PostIfRunning(_ =>
             {
                 if (Volatile.Read(ref _version) == version && !_disposed)
                 {
@@ -78,7 +78,7 @@ internal sealed class ReactorTimer : ITimer
         }
         else
         {
-            _loop.Post(static s => ((ReactorTimer)s!).RemoveOnLoop(), this);
+            _loop.PostIfRunning(static s => ((ReactorTimer)s!).RemoveOnLoop(), this);
         }
     }
 
