@@ -43,7 +43,7 @@ internal sealed class DatagramSocket : IDatagramSocket
             SocketReceiveFromResult result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, _anyAddress, cancellationToken);
             return new DatagramReceiveResult(result.ReceivedBytes, result.RemoteEndPoint);
         }
-        catch (Exception error) when (Translate(error) is { } translated)
+        catch (Exception error) when (SocketFailures.Translate(error, _closed, "datagram socket") is { } translated)
         {
             throw translated;
         }
@@ -74,7 +74,7 @@ internal sealed class DatagramSocket : IDatagramSocket
                 await _socket.SendToAsync(datagram, SocketFlags.None, remoteEndPoint, cancellationToken);
             }
         }
-        catch (Exception error) when (Translate(error) is { } translated)
+        catch (Exception error) when (SocketFailures.Translate(error, _closed, "datagram socket") is { } translated)
         {
             throw translated;
         }
@@ -89,11 +89,7 @@ internal sealed class DatagramSocket : IDatagramSocket
         if (!_closed)
         {
             _closed = true;
-            _socket.Dispose();
-            if (_unixPath is not null)
-            {
-                File.Delete(_unixPath);
-            }
+            SocketFailures.CloseAndUnlink(_socket, _unixPath);
         }
 
         return ValueTask.CompletedTask;
@@ -107,13 +103,4 @@ internal sealed class DatagramSocket : IDatagramSocket
         }
     }
 
-    private Exception? Translate(Exception error)
-    {
-        if (_closed && error is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return new ClosedResourceException("This datagram socket was closed while the operation was waiting.", error);
-        }
-
-        return error is SocketException socketError ? SocketErrors.Broken(socketError) : null;
-    }
 }

@@ -70,11 +70,7 @@ internal sealed class SocketListener : ISocketListener
         if (!_closed)
         {
             _closed = true;
-            _socket.Dispose();
-            if (_unixPath is not null)
-            {
-                File.Delete(_unixPath);
-            }
+            SocketFailures.CloseAndUnlink(_socket, _unixPath);
         }
 
         return ValueTask.CompletedTask;

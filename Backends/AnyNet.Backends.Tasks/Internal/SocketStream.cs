@@ -38,7 +38,7 @@ internal sealed class SocketStream : ISocketStream
         {
             return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
         }
-        catch (Exception error) when (Translate(error) is { } translated)
+        catch (Exception error) when (SocketFailures.Translate(error, _closed, "stream") is { } translated)
         {
             throw translated;
         }
@@ -63,7 +63,7 @@ internal sealed class SocketStream : ISocketStream
                 data = data[sent..];
             }
         }
-        catch (Exception error) when (Translate(error) is { } translated)
+        catch (Exception error) when (SocketFailures.Translate(error, _closed, "stream") is { } translated)
         {
             throw translated;
         }
@@ -118,16 +118,4 @@ internal sealed class SocketStream : ISocketStream
         }
     }
 
-    // Maps the runtime's failures to AnyNet's: a socket we closed ourselves is a ClosedResourceException whatever
-    // the runtime reported (OperationAborted, ObjectDisposedException); any other socket error is the peer's or the
-    // network's, a BrokenResourceException. Cancellation passes through untouched (null: rethrow as is).
-    private Exception? Translate(Exception error)
-    {
-        if (_closed && error is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return new ClosedResourceException("This stream was closed while the operation was waiting.", error);
-        }
-
-        return error is SocketException socketError ? SocketErrors.Broken(socketError) : null;
-    }
 }

@@ -20,8 +20,29 @@ public abstract class ConformanceTest<TFixture>
     protected async Task RunAsync(Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(body);
-        await using IAsyncBackend backend = Fixture.CreateBackend();
-        await RunOnAsync(backend, body, timeout);
+        IAsyncBackend backend = Fixture.CreateBackend();
+        try
+        {
+            await RunOnAsync(backend, body, timeout);
+        }
+        finally
+        {
+            await DisposeWithinAsync(backend, DefaultTimeout);
+        }
+    }
+
+    /// <summary>Disposes <paramref name="backend"/>, failing the test instead of hanging if disposal does not finish in time.</summary>
+    protected static async Task DisposeWithinAsync(IAsyncBackend backend, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        try
+        {
+            await backend.DisposeAsync().AsTask().WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Disposing the '{backend.Name}' backend did not finish within {limit}.");
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> on an existing backend under the hard timeout.</summary>
