@@ -37,6 +37,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private int _slotCount;
 
     private int _threadId = -1;
+    private bool _precise = Environment.Is64BitProcess; // Timespec below is the 64-bit layout
     private int _sleeping;
     private int _wakePending;
     private bool _stopRequested;
@@ -334,7 +335,7 @@ internal sealed unsafe class EventLoop : IDisposable
 
     private void RunOnce()
     {
-        int timeout = ComputeTimeout();
+        long timeout = ComputeTimeout();
         if (timeout != 0)
         {
             Volatile.Write(ref _sleeping, 1);
@@ -345,7 +346,7 @@ internal sealed unsafe class EventLoop : IDisposable
             }
         }
 
-        int count = Libc.EpollWait(_epoll.Fd, _events, _maxEvents, timeout);
+        int count = Wait(timeout);
         Volatile.Write(ref _sleeping, 0);
         if (count < 0)
         {
@@ -383,7 +384,8 @@ internal sealed unsafe class EventLoop : IDisposable
         RunQueued();
     }
 
-    private int ComputeTimeout()
+    /// <summary>How long the loop may sleep, in <see cref="Stopwatch"/> ticks; -1 for no limit.</summary>
+    private long ComputeTimeout()
     {
         if (_local.Count > 0 || !_remote.IsEmpty)
         {
@@ -396,14 +398,45 @@ internal sealed unsafe class EventLoop : IDisposable
         }
 
         long remaining = due - Stopwatch.GetTimestamp();
-        if (remaining <= 0)
+        return remaining <= 0 ? 0 : remaining;
+    }
+
+    /// <summary>
+    /// epoll_pwait2 takes a nanosecond timeout, so a 1 ms timer does not wait a rounded-up extra millisecond; kernels
+    /// before 5.11 and C libraries without it fall back to epoll_wait's milliseconds, rounded up so a timer never fires early.
+    /// </summary>
+    private int Wait(long timeoutTicks)
+    {
+        if (_precise)
         {
-            return 0;
+            try
+            {
+                int count;
+                if (timeoutTicks < 0)
+                {
+                    count = Libc.EpollPwait2(_epoll.Fd, _events, _maxEvents, null, null);
+                }
+                else
+                {
+                    long nanoseconds = (long)((Int128)timeoutTicks * 1_000_000_000 / Stopwatch.Frequency);
+                    var timeout = new Libc.Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+                    count = Libc.EpollPwait2(_epoll.Fd, _events, _maxEvents, &timeout, null);
+                }
+
+                if (count >= 0 || Libc.LastErrno != Libc.ENOSYS)
+                {
+                    return count;
+                }
+            }
+            catch (EntryPointNotFoundException)
+            {
+            }
+
+            _precise = false;
         }
 
-        // Round up so the loop never wakes a hair early and spins.
-        long ms = ((remaining * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
-        return ms > int.MaxValue ? int.MaxValue : (int)ms;
+        int milliseconds = timeoutTicks < 0 ? -1 : (int)Math.Min(int.MaxValue, ((timeoutTicks * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+        return Libc.EpollWait(_epoll.Fd, _events, _maxEvents, milliseconds);
     }
 
     private void RunTimers()

@@ -18,6 +18,7 @@ internal static unsafe partial class Libc
     public const int ECONNRESET = 104;
     public const int ENOBUFS = 105;
     public const int EINPROGRESS = 115;
+    public const int ENOSYS = 38;
 
     public const int AF_UNIX = 1;
     public const int AF_INET = 2;
@@ -62,6 +63,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epfd, void* events, int maxEvents, int timeout);
+
+    [LibraryImport(LibraryName, EntryPoint = "epoll_pwait2", SetLastError = true)]
+    public static partial int EpollPwait2(int epfd, void* events, int maxEvents, Timespec* timeout, void* sigmask);
 
     [LibraryImport(LibraryName, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initval, int flags);
@@ -127,5 +131,12 @@ internal static unsafe partial class Libc
     {
         int v = value;
         return SetSockOpt(fd, level, name, &v, sizeof(int)) == 0 ? 0 : LastErrno;
+    }
+
+    /// <summary>struct timespec on 64-bit Linux.</summary>
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 }
