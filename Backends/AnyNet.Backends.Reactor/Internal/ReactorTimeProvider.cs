@@ -16,6 +16,12 @@ internal sealed class ReactorTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        if (_loop.IsStopped)
+        {
+            // A timer on a loop that has ended could never fire: fail now rather than leave a sleep hanging forever.
+            throw new ObjectDisposedException("reactor", "The reactor backend was disposed; its clock can no longer run timers.");
+        }
+
         var timer = new ReactorTimer(_loop, callback, state);
         timer.Change(dueTime, period);
         return timer;

@@ -197,4 +197,14 @@ public sealed class ReactorBackendTests
             return Task.CompletedTask;
         }).WaitAsync(s_timeout);
     }
+
+    [Fact]
+    public async Task After_disposal_the_clock_refuses_new_timers_instead_of_never_firing_them()
+    {
+        var backend = new ReactorBackend();
+        TimeProvider clock = backend.TimeProvider;
+        await backend.DisposeAsync().AsTask().WaitAsync(s_timeout);
+        Assert.True(clock.GetTimestamp() > 0);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => Task.Delay(TimeSpan.FromMilliseconds(1), clock));
+    }
 }
