@@ -26,8 +26,11 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly Queue<WorkItem> _local = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Every open socket, so that stopping the loop can close them. Sockets made on the loop (accepted, connected) are
+    // tracked without a lock; only those made on other threads (ListenTcp outside RunAsync...) take the gate.
+    private readonly HashSet<ReactorSocket> _openOnLoop = [];
     private readonly Lock _openGate = new();
-    private readonly HashSet<ReactorSocket> _open = [];
+    private readonly HashSet<ReactorSocket> _openElsewhere = [];
 
     // Registration table: epoll data carries (generation << 32 | slot) so an event for a socket closed earlier in the
     // same batch, or for a slot since reused, is recognised as stale and dropped.
@@ -194,8 +197,15 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    public void Track(ReactorSocket socket)
+    /// <summary>Records a new socket; returns whether it was made on the loop thread (pass it back to <see cref="Untrack"/>).</summary>
+    public bool Track(ReactorSocket socket)
     {
+        if (IsOnLoopThread)
+        {
+            _openOnLoop.Add(socket);
+            return true;
+        }
+
         lock (_openGate)
         {
             if (_stopped)
@@ -203,15 +213,32 @@ internal sealed unsafe class EventLoop : IDisposable
                 throw new ObjectDisposedException("reactor", "The reactor backend was disposed.");
             }
 
-            _open.Add(socket);
+            _openElsewhere.Add(socket);
+        }
+
+        return false;
+    }
+
+    /// <summary>Forgets a closed socket (loop thread).</summary>
+    public void Untrack(ReactorSocket socket, bool trackedOnLoop)
+    {
+        if (trackedOnLoop)
+        {
+            _openOnLoop.Remove(socket);
+            return;
+        }
+
+        lock (_openGate)
+        {
+            _openElsewhere.Remove(socket);
         }
     }
 
-    public void Untrack(ReactorSocket socket)
+    private ReactorSocket[] OpenSockets()
     {
         lock (_openGate)
         {
-            _open.Remove(socket);
+            return [.. _openOnLoop, .. _openElsewhere];
         }
     }
 
@@ -288,13 +315,7 @@ internal sealed unsafe class EventLoop : IDisposable
 
     private void BeginStop()
     {
-        ReactorSocket[] open;
-        lock (_openGate)
-        {
-            open = [.. _open];
-        }
-
-        foreach (ReactorSocket socket in open)
+        foreach (ReactorSocket socket in OpenSockets())
         {
             socket.CloseOnLoop();
         }
@@ -480,13 +501,7 @@ internal sealed unsafe class EventLoop : IDisposable
             RunItem(item);
         }
 
-        ReactorSocket[] open;
-        lock (_openGate)
-        {
-            open = [.. _open];
-        }
-
-        foreach (ReactorSocket socket in open)
+        foreach (ReactorSocket socket in OpenSockets())
         {
             socket.CloseOnLoop();
         }
@@ -524,11 +539,13 @@ internal sealed unsafe class EventLoop : IDisposable
         ThreadPool.UnsafeQueueUserWorkItem(static e => e.Throw(), captured, preferLocal: false);
     }
 
-    private static void RunOnThreadPool(WorkItem item)
+    // Work that arrives after the loop has stopped runs on the thread pool, but only once the loop thread has fully
+    // exited, so it never overlaps the loop's last pass over its sockets.
+    private void RunOnThreadPool(WorkItem item)
     {
         if (!item.LoopOnly)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static i => i.Run(), item, preferLocal: false);
+            _exited.Task.ContinueWith(static (_, s) => RunItem((WorkItem)s!), item, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 

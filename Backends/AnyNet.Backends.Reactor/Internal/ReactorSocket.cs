@@ -11,6 +11,7 @@ internal abstract unsafe class ReactorSocket
 {
     private readonly SafeFd _handle;
     private readonly uint _interest;
+    private readonly bool _trackedOnLoop;
     private volatile bool _closed;
 
     protected ReactorSocket(EventLoop loop, SafeFd handle, uint interest)
@@ -19,7 +20,7 @@ internal abstract unsafe class ReactorSocket
         _handle = handle;
         Fd = handle.Fd;
         _interest = interest | Libc.EPOLLET;
-        loop.Track(this);
+        _trackedOnLoop = loop.Track(this);
     }
 
     public EventLoop Loop { get; }
@@ -70,7 +71,7 @@ internal abstract unsafe class ReactorSocket
         LoopOperation? writer = Writer;
         Loop.Unregister(this);
         _handle.Dispose();
-        Loop.Untrack(this);
+        Loop.Untrack(this, _trackedOnLoop);
         OnClosed();
         reader?.Abort(new ClosedResourceException($"This {Kind} was closed while the operation was waiting."));
         writer?.Abort(new ClosedResourceException($"This {Kind} was closed while the operation was waiting."));
