@@ -1,0 +1,109 @@
+using Xunit;
+
+namespace AnyNet.Conformance;
+
+/// <summary><see cref="AsyncEvent"/>: set, is-set, wait; a wait on a set event still yields.</summary>
+public abstract class EventConformance<TFixture> : ConformanceTest<TFixture>
+    where TFixture : IBackendFixture, new()
+{
+    [ThreadStatic]
+    private static bool t_insideWaitCall;
+
+    [SkippableFact]
+    public virtual Task An_event_is_not_set_until_Set_and_then_stays_set() => RunAsync((_, _) =>
+    {
+        var ev = new AsyncEvent();
+        Assert.False(ev.IsSet);
+        ev.Set();
+        Assert.True(ev.IsSet);
+        ev.Set();
+        Assert.True(ev.IsSet);
+        return Task.CompletedTask;
+    });
+
+    [SkippableFact]
+    public virtual Task Set_wakes_every_waiter() => RunAsync(async (backend, token) =>
+    {
+        var ev = new AsyncEvent();
+        Task[] waits = [ev.WaitAsync(token), ev.WaitAsync(token), ev.WaitAsync(token)];
+        Assert.Equal(3, ev.GetStatistics().WaitingCount);
+        Assert.All(waits, w => Assert.False(w.IsCompleted));
+        ev.Set();
+        await Task.WhenAll(waits);
+        Assert.Equal(0, ev.GetStatistics().WaitingCount);
+    });
+
+    [SkippableFact]
+    public virtual Task A_wait_on_a_set_event_still_yields() => RunAsync(async (backend, token) =>
+    {
+        var ev = new AsyncEvent();
+        ev.Set();
+
+        // A continuation attached with ExecuteSynchronously runs inline only if the wait completed inside the call.
+        t_insideWaitCall = true;
+        Task<bool> ranInline = ev.WaitAsync(token).ContinueWith(
+            _ => t_insideWaitCall, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        t_insideWaitCall = false;
+        Assert.False(await ranInline, "the wait on a set event completed synchronously");
+
+        // Awaiting it resumes on the backend's scheduler like any other wait.
+        await ev.WaitAsync(token);
+    });
+
+    [SkippableFact]
+    public virtual Task A_wait_on_a_set_event_lets_other_tasks_run() => RunAsync(async (backend, token) =>
+    {
+        // On a single-threaded loop a task that waits on a set event in a loop must not starve its siblings.
+        Skip.IfNot(backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop), "only a single-threaded loop can observe starvation deterministically");
+        var ev = new AsyncEvent();
+        ev.Set();
+        bool siblingRan = false;
+        await TaskGroup.RunAsync(async group =>
+        {
+            group.Start(_ =>
+            {
+                siblingRan = true;
+                return Task.CompletedTask;
+            });
+            await ev.WaitAsync(token);
+            Assert.True(siblingRan, "the sibling did not run while the body waited on a set event");
+        }, token);
+    });
+
+    [SkippableFact]
+    public virtual Task A_cancelled_wait_throws_and_leaves_the_event_usable() => RunAsync(async (backend, token) =>
+    {
+        var ev = new AsyncEvent();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        Task cancelled = ev.WaitAsync(cancel.Token);
+        Task other = ev.WaitAsync(token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(1, ev.GetStatistics().WaitingCount);
+        Assert.False(other.IsCompleted);
+        ev.Set();
+        await other;
+    });
+
+    [SkippableFact]
+    public virtual Task A_wait_with_an_already_cancelled_token_throws_even_on_a_set_event() => RunAsync(async (_, _) =>
+    {
+        var ev = new AsyncEvent();
+        ev.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ev.WaitAsync(new CancellationToken(canceled: true)));
+    });
+
+    [SkippableFact]
+    public virtual Task Statistics_count_the_waiters() => RunAsync(async (backend, token) =>
+    {
+        var ev = new AsyncEvent();
+        Assert.Equal(new EventStatistics(0), ev.GetStatistics());
+        Task first = ev.WaitAsync(token);
+        Assert.Equal(1, ev.GetStatistics().WaitingCount);
+        Task second = ev.WaitAsync(token);
+        Assert.Equal(2, ev.GetStatistics().WaitingCount);
+        ev.Set();
+        await Task.WhenAll(first, second);
+        Assert.Equal(0, ev.GetStatistics().WaitingCount);
+    });
+}
