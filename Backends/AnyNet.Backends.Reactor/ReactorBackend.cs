@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using AnyNet.Backends.Reactor.Internal;
 using AnyNet.Backends.Reactor.Interop;
+using AnyNet.Testing;
 
 namespace AnyNet.Backends.Reactor;
 
@@ -32,9 +33,10 @@ public sealed class ReactorBackend : IAsyncBackend
 
         options ??= new ReactorBackendOptions();
         options.Validate();
-        _loop = new EventLoop(options.ThreadName, options.EventBatchSize);
+        _loop = new EventLoop(options.ThreadName, options.EventBatchSize, options.TimeProvider as ILoopIdleObserver);
+        TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
-            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort
+            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
@@ -45,8 +47,11 @@ public sealed class ReactorBackend : IAsyncBackend
     public BackendCapabilities Capabilities { get; }
 
     /// <inheritdoc />
-    /// <remarks>Timestamps are monotonic (CLOCK_MONOTONIC); timers live in the loop's heap and their callbacks run on the loop thread.</remarks>
-    public TimeProvider TimeProvider => _loop.TimeProvider;
+    /// <remarks>
+    /// Unless <see cref="ReactorBackendOptions.TimeProvider"/> supplied another clock: timestamps are monotonic
+    /// (CLOCK_MONOTONIC), timers live in the loop's heap and their callbacks run on the loop thread.
+    /// </remarks>
+    public TimeProvider TimeProvider { get; }
 
     /// <inheritdoc />
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>

@@ -9,6 +9,13 @@ public sealed record ReactorBackendOptions
     /// <summary>The name of the loop thread (shown in debuggers and dumps). Default "AnyNet reactor".</summary>
     public string ThreadName { get; init; } = "AnyNet reactor";
 
+    /// <summary>
+    /// The clock for sleeps, deadlines and timeouts. Null (the default): the loop's own timer heap on the monotonic
+    /// clock. A test clock such as <see cref="Testing.ManualTimeProvider"/> runs them in virtual time; if it implements
+    /// <see cref="Testing.ILoopIdleObserver"/> the loop tells it whenever it runs out of work, so it can jump ahead.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; init; }
+
     /// <summary>Validates the options and throws <see cref="ArgumentOutOfRangeException"/> naming a bad value.</summary>
     public void Validate()
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using AnyNet.Backends.Reactor.Interop;
+using AnyNet.Testing;
 
 namespace AnyNet.Backends.Reactor.Internal;
 
@@ -39,6 +40,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly Stack<int> _freeSlots = new();
     private int _slotCount;
 
+    private readonly ILoopIdleObserver? _idleObserver;
     private int _threadId = -1;
     private bool _precise = Environment.Is64BitProcess; // Timespec below is the 64-bit layout
     private int _sleeping;
@@ -47,8 +49,9 @@ internal sealed unsafe class EventLoop : IDisposable
     private volatile bool _stopped;
     private int _disposed;
 
-    public EventLoop(string name, int maxEvents)
+    public EventLoop(string name, int maxEvents, ILoopIdleObserver? idleObserver)
     {
+        _idleObserver = idleObserver;
         _maxEvents = maxEvents;
         int epfd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (epfd < 0)
@@ -327,8 +330,10 @@ internal sealed unsafe class EventLoop : IDisposable
     {
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
+        IDisposable? attachment = null;
         try
         {
+            attachment = _idleObserver?.AttachLoop(Context);
             while (!_stopRequested)
             {
                 RunOnce();
@@ -341,6 +346,7 @@ internal sealed unsafe class EventLoop : IDisposable
         }
         finally
         {
+            attachment?.Dispose();
             lock (_openGate)
             {
                 _stopped = true;
@@ -357,6 +363,12 @@ internal sealed unsafe class EventLoop : IDisposable
     private void RunOnce()
     {
         long timeout = ComputeTimeout();
+        if (timeout != 0 && _idleObserver is not null && _idleObserver.OnLoopIdle())
+        {
+            // A test clock moved and fired timers, which may have posted work: look again before blocking.
+            timeout = 0;
+        }
+
         if (timeout != 0)
         {
             Volatile.Write(ref _sleeping, 1);
