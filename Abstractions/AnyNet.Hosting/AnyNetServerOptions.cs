@@ -1,0 +1,51 @@
+namespace AnyNet.Hosting;
+
+/// <summary>The settings of one hosted server, given when it is registered and checked at once.</summary>
+public sealed class AnyNetServerOptions
+{
+    /// <summary>Where the server listens, as an endpoint string (see <see cref="AnyNetEndPoint"/>): <c>tcp:7000</c>, <c>unix:/run/app.sock</c>...</summary>
+    public string Endpoint { get; set; } = string.Empty;
+
+    /// <summary>This server's drain timeout; null uses <see cref="AnyNetOptions.DrainTimeout"/>.</summary>
+    public TimeSpan? DrainTimeout { get; set; }
+
+    /// <summary>The accept backlog. Default 512.</summary>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>Sets SO_REUSEPORT on the listener (needs <see cref="BackendCapabilities.ReusePort"/>).</summary>
+    public bool ReusePort { get; set; }
+
+    /// <summary>
+    /// The most connections served at once; a connection accepted beyond it is closed at once and counted as rejected.
+    /// Null (the default): no limit.
+    /// </summary>
+    public int? MaxConnections { get; set; }
+
+    /// <summary>Checks every value; throws naming the first bad one.</summary>
+    /// <exception cref="FormatException"><see cref="Endpoint"/> is malformed; the message lists the accepted forms.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A timeout, the backlog or the connection limit is out of range.</exception>
+    public void Validate() => _ = ValidateAndParse();
+
+    internal AnyNetEndPoint ValidateAndParse()
+    {
+        AnyNetEndPoint endPoint = AnyNetEndPoint.Parse(Endpoint ?? throw new FormatException($"The server endpoint is not set. Accepted forms: {AnyNetEndPoint.AcceptedForms}."));
+        if (DrainTimeout is TimeSpan drain && drain < TimeSpan.Zero && drain != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DrainTimeout), drain, $"The drain timeout of the server on {Endpoint} must not be negative.");
+        }
+
+        if (Backlog <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, $"The backlog of the server on {Endpoint} must be positive.");
+        }
+
+        if (MaxConnections is int max && max <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections), max, $"The connection limit of the server on {Endpoint} must be positive (or null for no limit).");
+        }
+
+        return endPoint;
+    }
+
+    internal AnyNetServerOptions Clone() => (AnyNetServerOptions)MemberwiseClone();
+}
