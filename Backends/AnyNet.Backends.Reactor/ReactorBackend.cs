@@ -199,14 +199,16 @@ public sealed class ReactorBackend : IAsyncBackend
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // ConfigureAwait(false) throughout: Dispose() may block a thread that runs another loop (for example a
+        // backend made and disposed inside code running on this or another reactor); resuming on that loop would deadlock.
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _loop.StopAsync();
+            await _loop.StopAsync().ConfigureAwait(false);
             return;
         }
 
-        await _lifetime.StopAsync();
-        await _loop.StopAsync();
+        await _lifetime.StopAsync().ConfigureAwait(false);
+        await _loop.StopAsync().ConfigureAwait(false);
         _lifetime.Dispose();
     }
 

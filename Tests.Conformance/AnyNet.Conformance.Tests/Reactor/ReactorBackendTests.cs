@@ -207,4 +207,17 @@ public sealed class ReactorBackendTests
         Assert.True(clock.GetTimestamp() > 0);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => Task.Delay(TimeSpan.FromMilliseconds(1), clock));
     }
+
+    [Fact]
+    public async Task Another_backend_can_be_disposed_synchronously_from_code_running_on_the_loop()
+    {
+        await using var backend = new ReactorBackend();
+        string name = await backend.RunAsync(_ =>
+        {
+            // Blocks this loop thread while the other backend stops: its disposal must not need this loop to resume.
+            using var other = new ReactorBackend();
+            return Task.FromResult(other.Name);
+        }).WaitAsync(s_timeout);
+        Assert.Equal("reactor", name);
+    }
 }

@@ -1,7 +1,7 @@
 using AnyNet.Conformance;
 
-// The synchronization, memory object stream, threads, portal and virtual-time areas on the reactor backend (on main
-// they run for the tasks backend from Synchronization/ and Threads/).
+// The synchronization, memory object stream, threads, portal, virtual-time and hosting areas on the reactor backend (on main
+// they run for the tasks backend from Synchronization/, Threads/ and Hosting/).
 namespace AnyNet.Conformance.Tests.Reactor;
 
 public sealed class ReactorEventTests : EventConformance<ReactorFixture>;
@@ -23,3 +23,5 @@ public sealed class ReactorVirtualTimeTests : VirtualTimeConformance<ReactorFixt
 public sealed class ReactorPortalTests : PortalConformance<ReactorFixture>;
 
 public sealed class ReactorThreadsTests : ThreadsConformance<ReactorFixture>;
+
+public sealed class ReactorHostingTests : HostingConformance<ReactorFixture>;
