@@ -211,13 +211,40 @@ public sealed class ReactorBackendTests
     [Fact]
     public async Task Another_backend_can_be_disposed_synchronously_from_code_running_on_the_loop()
     {
-        await using var backend = new ReactorBackend();
-        string name = await backend.RunAsync(_ =>
+        // Not 'await using': were the loop deadlocked, disposal would wait for the stuck main forever instead of failing.
+        var backend = new ReactorBackend();
+        bool otherMainEnded;
+        try
         {
-            // Blocks this loop thread while the other backend stops: its disposal must not need this loop to resume.
-            using var other = new ReactorBackend();
-            return Task.FromResult(other.Name);
-        }).WaitAsync(s_timeout);
-        Assert.Equal("reactor", name);
+            otherMainEnded = await RunOtherBackendAndDisposeItSynchronously(backend).WaitAsync(s_timeout);
+        }
+        finally
+        {
+            await backend.DisposeAsync().AsTask().WaitAsync(s_timeout);
+        }
+
+        Assert.True(otherMainEnded);
     }
+
+    private static Task<bool> RunOtherBackendAndDisposeItSynchronously(ReactorBackend backend) =>
+        backend.RunAsync(_ =>
+        {
+            var other = new ReactorBackend();
+            // The other backend's main outlives the start of its disposal by a short sleep, so the disposal really has
+            // to wait; Dispose blocks this loop thread meanwhile, so the wait must not resume on this loop.
+            Task otherMain = other.RunAsync(async token =>
+            {
+                try
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, other.TimeProvider, token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), other.TimeProvider, CancellationToken.None);
+            }, CancellationToken.None);
+            other.Dispose();
+            return Task.FromResult(otherMain.IsCompletedSuccessfully);
+        });
 }
