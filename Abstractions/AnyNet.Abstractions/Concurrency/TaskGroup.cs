@@ -1,3 +1,5 @@
+using AnyNet.Internal;
+
 namespace AnyNet;
 
 /// <summary>
@@ -211,6 +213,8 @@ public sealed class TaskGroup
 
     private async Task RunChildAsync(TaskHandle handle, Func<Task> run)
     {
+        // A child inherits its parent's async context, but not the locks the parent holds: it must wait for them.
+        FlowOwnership.ForgetInherited();
         handle.MarkRunning();
         try
         {

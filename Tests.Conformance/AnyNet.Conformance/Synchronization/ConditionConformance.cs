@@ -280,6 +280,6 @@ public abstract class ConditionConformance<TFixture> : ConformanceTest<TFixture>
             }
         });
         await queued.Task.WaitAsync(token);
-        return done.Task;
+        return done.Task.WaitAsync(token);
     }
 }

@@ -41,7 +41,7 @@ public static class SyncTestHelpers
             }
         });
         await called.Task.WaitAsync(cancellationToken);
-        return done.Task;
+        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ public static class SyncTestHelpers
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(gate);
-        var holder = new LockHolder();
+        var holder = new LockHolder(cancellationToken);
         group.Start(async token =>
         {
             LockHandle handle = await gate.AcquireAsync(token);
@@ -70,6 +70,10 @@ public static class SyncTestHelpers
 /// <summary>A child holding a lock for a test; see <see cref="SyncTestHelpers.HoldInChildAsync"/>.</summary>
 public sealed class LockHolder
 {
+    private readonly CancellationToken _cancellationToken;
+
+    internal LockHolder(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
+
     internal TaskCompletionSource<long> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal TaskCompletionSource<Action?> Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,6 +87,6 @@ public sealed class LockHolder
     public Task ReleaseAsync(Action? then = null)
     {
         Release.SetResult(then);
-        return Released.Task;
+        return Released.Task.WaitAsync(_cancellationToken);
     }
 }

@@ -1,0 +1,401 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using AnyNet.Backends.Libuv.Interop;
+using AnyNet.Testing;
+
+namespace AnyNet.Backends.Libuv.Internal;
+
+/// <summary>Work the loop runs without a delegate allocation (operations queue themselves).</summary>
+internal interface ILoopWork
+{
+    void Execute();
+}
+
+/// <summary>
+/// One libuv loop on its own thread. Other threads hand it work through a queue and uv_async_send; the loop drains the
+/// queue just before it polls (prepare) and just after (check), so work queued by I/O callbacks on the loop thread
+/// runs in the same iteration without a wake-up syscall.
+/// </summary>
+internal sealed unsafe partial class LibuvLoop
+{
+    private const int DrainBudget = 1024;
+
+    private static readonly nuint[] s_handleSizes = new nuint[32];
+    private static readonly nuint[] s_reqSizes = new nuint[32];
+
+    private readonly ConcurrentQueue<WorkItem> _queue = new();
+    private readonly Lock _wakeLock = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+    private readonly ILoopIdleObserver? _idleObserver;
+    private IntPtr _loop;
+    private LoopHandle? _async;
+    private int _wakeRequested;
+    private bool _asyncClosed;
+    private volatile bool _stopping;
+    private int _stopRequested;
+
+    public LibuvLoop(string threadName, ILoopIdleObserver? idleObserver = null)
+    {
+        _idleObserver = idleObserver;
+        Context = new LoopSynchronizationContext(this);
+        _loop = (IntPtr)NativeMemory.AllocZeroed(Uv.uv_loop_size());
+        int status = Uv.uv_loop_init(_loop);
+        if (status < 0)
+        {
+            NativeMemory.Free((void*)_loop);
+            throw UvErrors.Exception(status, "uv_loop_init");
+        }
+
+        // The loop's own handles are created here, before the thread starts, so that posting works from the start.
+        // Each handle's GCHandle keeps it alive until the loop closes it.
+        _async = new LoopHandle(this, Uv.HandleType.Async);
+        _ = new LoopHandle(this, Uv.HandleType.Prepare);
+        _ = new LoopHandle(this, Uv.HandleType.Check);
+        _thread = new Thread(ThreadMain) { IsBackground = true, Name = threadName };
+        _thread.Start();
+    }
+
+    public IntPtr Native => _loop;
+
+    public LoopSynchronizationContext Context { get; }
+
+    public int ThreadId => _thread.ManagedThreadId;
+
+    public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
+
+    /// <summary>True once the loop began shutting down: new handles are refused.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>Completes when the loop thread has exited and the loop memory is freed.</summary>
+    public Task Exited => _exited.Task;
+
+    public static nuint HandleSize(Uv.HandleType type)
+    {
+        nuint size = s_handleSizes[(int)type];
+        if (size == 0)
+        {
+            size = Uv.uv_handle_size(type);
+            s_handleSizes[(int)type] = size;
+        }
+
+        return size;
+    }
+
+    public static nuint ReqSize(Uv.ReqType type)
+    {
+        nuint size = s_reqSizes[(int)type];
+        if (size == 0)
+        {
+            size = Uv.uv_req_size(type);
+            s_reqSizes[(int)type] = size;
+        }
+
+        return size;
+    }
+
+    /// <summary>Rethrows a failure from inside a native callback on the thread pool (it must not unwind into libuv).</summary>
+    public static void ReportCallbackFailure(Exception error)
+    {
+        ExceptionDispatchInfo info = ExceptionDispatchInfo.Capture(error);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => ((ExceptionDispatchInfo)state!).Throw(), info);
+    }
+
+    public void Post(SendOrPostCallback callback, object? state)
+    {
+        _queue.Enqueue(new WorkItem(callback, state, null));
+        if (!IsLoopThread)
+        {
+            Wake();
+        }
+    }
+
+    public void Enqueue(ILoopWork work)
+    {
+        _queue.Enqueue(new WorkItem(null, null, work));
+        if (!IsLoopThread)
+        {
+            Wake();
+        }
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> when the loop is shutting down.</summary>
+    public void ThrowIfStopping()
+    {
+        if (_stopping)
+        {
+            throw new ObjectDisposedException("libuv", "The 'libuv' backend was disposed.");
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread and waits for it (inline when already there).</summary>
+    public T Invoke<T>(Func<T> work)
+    {
+        if (IsLoopThread)
+        {
+            return work();
+        }
+
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(
+            static state =>
+            {
+                var (work, completion) = ((Func<T>, TaskCompletionSource<T>))state!;
+                try
+                {
+                    completion.TrySetResult(work());
+                }
+                catch (Exception e)
+                {
+                    completion.TrySetException(e);
+                }
+            },
+            (work, completion));
+        _ = Task.WaitAny(completion.Task, _exited.Task);
+        if (!completion.Task.IsCompleted)
+        {
+            throw new ObjectDisposedException("libuv", "The 'libuv' backend was disposed.");
+        }
+
+        return completion.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Asks the loop to close every handle, finish and free itself. Idempotent; callable from any thread.</summary>
+    public Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
+        {
+            Post(static state => ((LibuvLoop)state!).BeginStop(), this);
+            if (IsLoopThread)
+            {
+                Wake();
+            }
+        }
+
+        return _exited.Task;
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakeRequested, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_wakeLock)
+        {
+            if (!_asyncClosed)
+            {
+                _ = Uv.uv_async_send(_async!.Handle);
+            }
+        }
+    }
+
+    private void BeginStop()
+    {
+        _stopping = true;
+        lock (_wakeLock)
+        {
+            _asyncClosed = true;
+        }
+
+        Uv.uv_walk(_loop, &CloseOnWalk, IntPtr.Zero);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CloseOnWalk(IntPtr handle, IntPtr arg)
+    {
+        try
+        {
+            if (Uv.uv_is_closing(handle) == 0)
+            {
+                UvHandle.FromHandle<UvHandle>(handle).Close();
+            }
+        }
+        catch (Exception e)
+        {
+            ReportCallbackFailure(e);
+        }
+    }
+
+    private void ThreadMain()
+    {
+        SynchronizationContext.SetSynchronizationContext(Context);
+        IDisposable? attachment = null;
+        try
+        {
+            attachment = _idleObserver?.AttachLoop(Context);
+            _ = Uv.uv_run(_loop, Uv.UV_RUN_DEFAULT);
+            attachment?.Dispose();
+            attachment = null;
+
+            // Work queued while the handles closed (continuations of failed operations) still runs; anything it
+            // opens is closed again, a bounded number of times.
+            for (int round = 0; round < 16; round++)
+            {
+                Drain(int.MaxValue);
+                if (Uv.uv_loop_alive(_loop) == 0 && _queue.IsEmpty)
+                {
+                    break;
+                }
+
+                Uv.uv_walk(_loop, &CloseOnWalk, IntPtr.Zero);
+                _ = Uv.uv_run(_loop, Uv.UV_RUN_DEFAULT);
+            }
+
+            if (Uv.uv_loop_close(_loop) == 0)
+            {
+                NativeMemory.Free((void*)_loop);
+            }
+
+            _loop = IntPtr.Zero;
+            _exited.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            attachment?.Dispose();
+            _exited.TrySetException(e);
+        }
+    }
+
+    private void Drain(int budget)
+    {
+        // A full fence, so that a producer that still saw the flag set cannot have its item missed below.
+        _ = Interlocked.Exchange(ref _wakeRequested, 0);
+        SynchronizationContext context = Context;
+        while (budget-- > 0 && _queue.TryDequeue(out WorkItem item))
+        {
+            try
+            {
+                if (item.Work is not null)
+                {
+                    item.Work.Execute();
+                }
+                else
+                {
+                    item.Callback!(item.State);
+                }
+            }
+            catch (Exception e)
+            {
+                // Like an exception escaping an async void method: it must not be swallowed.
+                ReportCallbackFailure(e);
+            }
+
+            if (SynchronizationContext.Current != context)
+            {
+                SynchronizationContext.SetSynchronizationContext(context);
+            }
+        }
+
+        if (!_queue.IsEmpty)
+        {
+            // More work than the budget: make the next poll return at once so I/O is not starved.
+            Wake();
+        }
+    }
+
+    private void OnLoopCallback(bool beforePoll)
+    {
+        Drain(DrainBudget);
+
+        // A virtual clock jumps when the loop has nothing left to run and is about to block in the poll.
+        if (beforePoll && _idleObserver is not null && !_stopping)
+        {
+            while (_queue.IsEmpty && _idleObserver.OnLoopIdle())
+            {
+                Drain(DrainBudget);
+            }
+        }
+    }
+
+    private readonly record struct WorkItem(SendOrPostCallback? Callback, object? State, ILoopWork? Work);
+
+    /// <summary>The loop's own async (wake-up), prepare and check handles, all of which drain the work queue.</summary>
+    private sealed class LoopHandle : UvHandle
+    {
+        private readonly bool _beforePoll;
+
+        public LoopHandle(LibuvLoop loop, Uv.HandleType type)
+            : base(loop, type)
+        {
+            _beforePoll = type == Uv.HandleType.Prepare;
+            int status = type switch
+            {
+                Uv.HandleType.Async => Uv.uv_async_init(loop.Native, Handle, &OnCallback),
+                Uv.HandleType.Prepare => Uv.uv_prepare_init(loop.Native, Handle),
+                _ => Uv.uv_check_init(loop.Native, Handle),
+            };
+            CompleteInit(status, "uv_loop handle init");
+            status = type switch
+            {
+                Uv.HandleType.Prepare => Uv.uv_prepare_start(Handle, &OnCallback),
+                Uv.HandleType.Check => Uv.uv_check_start(Handle, &OnCallback),
+                _ => 0,
+            };
+            if (status < 0)
+            {
+                throw UvErrors.Exception(status, "uv_loop handle start");
+            }
+        }
+
+        [UnmanagedCallersOnly]
+        private static void OnCallback(IntPtr handle)
+        {
+            try
+            {
+                LoopHandle self = FromHandle<LoopHandle>(handle);
+                self.Loop.OnLoopCallback(self._beforePoll);
+            }
+            catch (Exception e)
+            {
+                ReportCallbackFailure(e);
+            }
+        }
+    }
+}
+
+/// <summary>The async parts of <see cref="LibuvLoop"/> (await is not allowed in an unsafe context).</summary>
+internal sealed partial class LibuvLoop
+{
+    /// <summary>Starts <paramref name="work"/> on the loop thread and completes with its result (off the loop thread).</summary>
+    public async ValueTask<T> InvokeAsync<T>(Func<ValueTask<T>> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThrowIfStopping();
+        Post(static state => _ = RunAsync(((Func<ValueTask<T>>, TaskCompletionSource<T>))state!), (work, completion));
+        _ = await Task.WhenAny(completion.Task, _exited.Task).ConfigureAwait(false);
+        if (!completion.Task.IsCompleted)
+        {
+            throw new ObjectDisposedException("libuv", "The 'libuv' backend was disposed.");
+        }
+
+        return await completion.Task.ConfigureAwait(false);
+
+        static async Task RunAsync((Func<ValueTask<T>> Work, TaskCompletionSource<T> Completion) state)
+        {
+            try
+            {
+                state.Completion.TrySetResult(await state.Work());
+            }
+            catch (Exception e)
+            {
+                state.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="InvokeAsync{T}(Func{ValueTask{T}})"/> with explicit state: the callers' hot paths must not allocate
+    /// a closure when they run on the loop thread, which a lambda capturing their parameters would.
+    /// </summary>
+    public ValueTask<T> InvokeAsync<TState, T>(Func<TState, ValueTask<T>> work, TState state) => InvokeAsync(() => work(state));
+
+    /// <summary>The non-generic-result form of <see cref="InvokeAsync{TState, T}"/>.</summary>
+    public ValueTask InvokeAsync<TState>(Func<TState, ValueTask> work, TState state) => InvokeAsync(() => work(state));
+
+    /// <summary>Starts <paramref name="work"/> on the loop thread and completes when it does (off the loop thread).</summary>
+    public ValueTask InvokeAsync(Func<ValueTask> work) =>
+        new(InvokeAsync<bool>(async () => { await work(); return true; }).AsTask());
+}

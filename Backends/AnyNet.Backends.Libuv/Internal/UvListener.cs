@@ -1,0 +1,268 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using AnyNet.Backends.Libuv.Interop;
+
+namespace AnyNet.Backends.Libuv.Internal;
+
+/// <summary>
+/// A listening TCP or Unix socket (uv_listen). libuv accepts one connection ahead and then stops watching the socket
+/// until uv_accept takes it, so a connection is taken only when an accept is waiting: a cancelled accept accepts
+/// nothing, and unaccepted connections wait in the kernel backlog. Accept errors (EMFILE, ECONNABORTED...) are
+/// handled by libuv, which keeps listening; they never end the listener.
+/// </summary>
+internal sealed unsafe class UvListener : UvHandle, ISocketListener
+{
+    private static readonly Action<object?> s_acceptCancelled = static state =>
+        ((UvListener)state!).Loop.Post(static s => ((UvListener)s!).CancelAccept(), state);
+
+    private readonly bool _isPipe;
+    private readonly LoopOperation<ISocketStream> _accept;
+    private bool _acceptPending;
+    private bool _connectionReady;
+    private int _backlog;
+    private int _lastError;
+    private CancellationToken _acceptToken;
+    private CancellationTokenRegistration _acceptRegistration;
+
+    private UvListener(LibuvLoop loop, bool isPipe, AddressFamily family)
+        : base(loop, isPipe ? Uv.HandleType.NamedPipe : Uv.HandleType.Tcp)
+    {
+        _isPipe = isPipe;
+        _accept = new LoopOperation<ISocketStream>(loop);
+        int status = isPipe
+            ? Uv.uv_pipe_init(loop.Native, Handle, 0)
+            : Uv.uv_tcp_init_ex(loop.Native, Handle, family == AddressFamily.InterNetworkV6 ? 10u : 2u);
+        CompleteInit(status, isPipe ? "uv_pipe_init" : "uv_tcp_init");
+    }
+
+    public EndPoint LocalEndPoint { get; private set; } = null!;
+
+    /// <summary>The last accept error libuv reported (negated errno), for diagnostics; 0 if none.</summary>
+    public int LastAcceptError => _lastError;
+
+    public static UvListener ListenTcp(LibuvLoop loop, IPEndPoint endPoint, ListenOptions options)
+    {
+        loop.ThrowIfStopping();
+        var listener = new UvListener(loop, isPipe: false, endPoint.AddressFamily);
+        try
+        {
+            if (options.ReusePort)
+            {
+                int fd;
+                int status = Uv.uv_fileno(listener.Handle, &fd);
+                int one = 1;
+                if (status < 0 || Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, &one, sizeof(int)) != 0)
+                {
+                    throw UvErrors.Exception(status < 0 ? status : -Marshal.GetLastPInvokeError(), "setsockopt(SO_REUSEPORT)", endPoint);
+                }
+            }
+
+            byte* address = stackalloc byte[SockAddr.StorageSize];
+            _ = SockAddr.Write(endPoint, new Span<byte>(address, SockAddr.StorageSize));
+            int bind = Uv.uv_tcp_bind(listener.Handle, address, 0);
+            if (bind < 0)
+            {
+                throw UvErrors.Exception(bind, "bind", endPoint);
+            }
+
+            // libuv reports EADDRINUSE from bind(2) here, at listen.
+            int listen = Uv.uv_listen(listener.Handle, options.Backlog, &OnConnection);
+            if (listen < 0)
+            {
+                throw UvErrors.Exception(listen, listen == -98 ? "bind" : "listen", endPoint);
+            }
+
+            listener._backlog = options.Backlog;
+
+            byte* storage = stackalloc byte[SockAddr.StorageSize];
+            int length = SockAddr.StorageSize;
+            int nameStatus = Uv.uv_tcp_getsockname(listener.Handle, storage, &length);
+            listener.LocalEndPoint = nameStatus < 0 ? endPoint : SockAddr.Read(new ReadOnlySpan<byte>(storage, length)) ?? endPoint;
+            return listener;
+        }
+        catch
+        {
+            listener.Close();
+            throw;
+        }
+    }
+
+    public static UvListener ListenUnix(LibuvLoop loop, string path, ListenOptions options)
+    {
+        loop.ThrowIfStopping();
+        byte[] name = UnixEndPoints.EncodePath(path);
+        var endPoint = new UnixDomainSocketEndPoint(path);
+
+        // bind(2) would fail with EADDRINUSE anyway; checking first names the path and never touches a file that
+        // is not ours.
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse, $"bind ({endPoint}) failed: the path '{path}' already exists");
+        }
+
+        var listener = new UvListener(loop, isPipe: true, AddressFamily.Unix);
+        try
+        {
+            int bind;
+            fixed (byte* namePointer = name)
+            {
+                bind = Uv.uv_pipe_bind(listener.Handle, namePointer);
+            }
+
+            if (bind < 0)
+            {
+                throw UvErrors.Exception(bind, "bind", endPoint);
+            }
+
+            int listen = Uv.uv_listen(listener.Handle, options.Backlog, &OnConnection);
+            if (listen < 0)
+            {
+                throw UvErrors.Exception(listen, "listen", endPoint);
+            }
+
+            listener._backlog = options.Backlog;
+
+            listener.LocalEndPoint = endPoint;
+            return listener;
+        }
+        catch
+        {
+            // uv_close unlinks the path only if this handle bound it.
+            listener.Close();
+            throw;
+        }
+    }
+
+    public ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Loop.IsLoopThread)
+        {
+            return Loop.InvokeAsync(static s => s.Self.AcceptAsync(s.Token), (Self: this, Token: cancellationToken));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ISocketStream>(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException<ISocketStream>(UvErrors.Closed("listener"));
+        }
+
+        if (_accept.InUse)
+        {
+            return ValueTask.FromException<ISocketStream>(BusyResourceException.For("accepting"));
+        }
+
+        if (_connectionReady && TryAccept() is { } ready)
+        {
+            return new ValueTask<ISocketStream>(ready);
+        }
+
+        short version = _accept.Start();
+        _acceptPending = true;
+        _acceptToken = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _acceptRegistration = cancellationToken.UnsafeRegister(s_acceptCancelled, this);
+        }
+
+        return _accept.AsValueTaskOfT(version);
+    }
+
+    /// <summary>Takes the connection libuv holds; null if it vanished (the error is recorded, listening goes on).</summary>
+    private UvStream? TryAccept()
+    {
+        _connectionReady = false;
+        UvStream stream = UvStream.CreateForAccept(Loop, _isPipe);
+        int status = Uv.uv_accept(Handle, stream.Handle);
+        if (status < 0)
+        {
+            // The accepted descriptor is gone, and libuv 1.x stops watching the listening socket after a failed
+            // uv_accept: listening again resumes it, so one bad connection does not end the listener.
+            _lastError = status;
+            stream.Close();
+            _ = Uv.uv_listen(Handle, _backlog, &OnConnection);
+            return null;
+        }
+
+        stream.Established(LocalEndPoint);
+        return stream;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnConnection(IntPtr server, int status)
+    {
+        try
+        {
+            FromHandle<UvListener>(server).OnConnection(status);
+        }
+        catch (Exception e)
+        {
+            LibuvLoop.ReportCallbackFailure(e);
+        }
+    }
+
+    private void OnConnection(int status)
+    {
+        if (status < 0)
+        {
+            // EMFILE/ENFILE/ECONNABORTED...: libuv keeps listening (and sheds the connection for EMFILE); the waiting
+            // accept simply goes on waiting.
+            _lastError = status;
+            return;
+        }
+
+        _connectionReady = true;
+        if (_acceptPending && TryAccept() is { } stream)
+        {
+            FinishAccept(null, stream);
+        }
+    }
+
+    private void CancelAccept()
+    {
+        if (_acceptPending && _acceptToken.IsCancellationRequested)
+        {
+            FinishAccept(new OperationCanceledException(_acceptToken), null);
+        }
+    }
+
+    private void FinishAccept(Exception? error, ISocketStream? stream)
+    {
+        _acceptPending = false;
+        _ = _acceptRegistration.Unregister();
+        _acceptRegistration = default;
+        _acceptToken = default;
+        if (error is null)
+        {
+            _accept.SetResult(stream!);
+        }
+        else
+        {
+            _accept.SetException(error);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!Loop.IsLoopThread)
+        {
+            return Loop.InvokeAsync(DisposeAsync);
+        }
+
+        // For a Unix listener uv_close unlinks the socket file at once (before closing the descriptor).
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    protected override void OnClosing()
+    {
+        if (_acceptPending)
+        {
+            FinishAccept(UvErrors.Closed("listener"), null);
+        }
+    }
+}

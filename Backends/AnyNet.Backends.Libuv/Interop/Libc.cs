@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace AnyNet.Backends.Libuv.Interop;
+
+/// <summary>The few libc calls libuv 1.x has no wrapper for (SO_REUSEPORT before bind).</summary>
+internal static unsafe partial class Libc
+{
+    /// <summary>Resolved to libc.so.6 by the resolver in <see cref="Uv"/>.</summary>
+    public const string Library = "libc";
+    public const string SoName = "libc.so.6";
+
+    public const int SOL_SOCKET = 1;
+    public const int SO_REUSEPORT = 15;
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_DGRAM = 2;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int MSG_NOSIGNAL = 0x4000;
+    public const int MSG_PEEK = 0x2;
+    public const int MSG_DONTWAIT = 0x40;
+    public const int EAGAIN = 11;
+    public const int EINTR = 4;
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int bind(int fd, byte* address, uint length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int connect(int fd, byte* address, uint length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint recvfrom(int fd, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint sendto(int fd, byte* buffer, nuint length, int flags, byte* address, uint addressLength);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buffer, nuint length, int flags);
+}
