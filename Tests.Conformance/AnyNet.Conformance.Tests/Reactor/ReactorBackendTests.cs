@@ -209,6 +209,40 @@ public sealed class ReactorBackendTests
     }
 
     [Fact]
+    public async Task Two_loops_share_one_port_with_ReusePort_and_both_serve()
+    {
+        await using var first = new ReactorBackend();
+        await using var second = new ReactorBackend();
+        var options = new ListenOptions { ReusePort = true };
+        await using ISocketListener a = first.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0), options);
+        var shared = (IPEndPoint)a.LocalEndPoint;
+        await using ISocketListener b = second.ListenTcp(shared, options);
+        Assert.Equal(shared, b.LocalEndPoint);
+
+        // The kernel hashes each connection to one listener: 64 connections all landing on one of two has odds 2^-63.
+        Task<ISocketStream> acceptA = a.AcceptAsync().AsTask();
+        Task<ISocketStream> acceptB = b.AcceptAsync().AsTask();
+        var clients = new List<ISocketStream>();
+        try
+        {
+            for (int i = 0; i < 64 && !(acceptA.IsCompleted && acceptB.IsCompleted); i++)
+            {
+                clients.Add(await first.ConnectTcpAsync(shared).AsTask().WaitAsync(s_timeout));
+            }
+
+            await using ISocketStream servedByA = await acceptA.WaitAsync(s_timeout);
+            await using ISocketStream servedByB = await acceptB.WaitAsync(s_timeout);
+        }
+        finally
+        {
+            foreach (ISocketStream client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Another_backend_can_be_disposed_synchronously_from_code_running_on_the_loop()
     {
         // Not 'await using': were the loop deadlocked, disposal would wait for the stuck main forever instead of failing.
