@@ -1,0 +1,151 @@
+using System.Net;
+using AnyNet.Backends.Reactor.Interop;
+
+namespace AnyNet.Backends.Reactor.Internal;
+
+/// <summary>A listening TCP or Unix socket driven by accept4 on the loop.</summary>
+internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
+{
+    // EMFILE/ENFILE (and ENOBUFS/ENOMEM) mean the process or the system is out of a resource: the pending connection
+    // stays queued and no new edge will come for it, so the listener polls again after a pause instead of failing.
+    private static readonly TimeSpan s_resourceBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly AcceptOperation _accept;
+    private readonly string? _unixPath;
+    private readonly bool _isTcp;
+
+    public ListenerSocket(EventLoop loop, SafeFd handle, EndPoint localEndPoint, bool isTcp, string? unixPath)
+        : base(loop, handle, Libc.EPOLLIN)
+    {
+        _isTcp = isTcp;
+        _unixPath = unixPath;
+        _accept = new AcceptOperation(this);
+        LocalEndPoint = localEndPoint;
+    }
+
+    public EndPoint LocalEndPoint { get; }
+
+    protected override string Kind => "listener";
+
+    public ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ISocketStream>(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException<ISocketStream>(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask<ISocketStream>(Loop.InvokeAsync(static s => s.Item1.AcceptAsync(s.cancellationToken), (this, cancellationToken)));
+        }
+
+        if (_accept.IsBusy)
+        {
+            return ValueTask.FromException<ISocketStream>(BusyResourceException.For("accepting"));
+        }
+
+        return _accept.Run(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    protected override void OnClosed()
+    {
+        _accept.DisposeBackoff();
+        if (_unixPath is not null)
+        {
+            _ = Libc.Unlink(_unixPath);
+        }
+    }
+
+    private sealed class AcceptOperation : LoopOperation<ISocketStream>
+    {
+        private readonly ListenerSocket _listener;
+        private ITimer? _backoff;
+
+        public AcceptOperation(ListenerSocket listener) : base(listener, isReader: true) => _listener = listener;
+
+        public ValueTask<ISocketStream> Run(CancellationToken cancellationToken) => Start(cancellationToken);
+
+        public void DisposeBackoff()
+        {
+            _backoff?.Dispose();
+            _backoff = null;
+        }
+
+        protected override bool TryExecute(out ISocketStream result, out Exception? error)
+        {
+            result = null!;
+            error = null;
+            byte* address = stackalloc byte[SockAddr.MaxSize];
+            while (true)
+            {
+                int length = SockAddr.MaxSize;
+                int fd = Libc.Accept4(Socket.Fd, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+                if (fd >= 0)
+                {
+                    try
+                    {
+                        result = _listener.Adopt(new SafeFd(fd));
+                    }
+                    catch (ObjectDisposedException stopping)
+                    {
+                        error = stopping;
+                    }
+
+                    return true;
+                }
+
+                int errno = Libc.LastErrno;
+                switch (errno)
+                {
+                    case Libc.EINTR:
+                    case Libc.ECONNABORTED:
+                    case Libc.EPROTO:
+                        // The connection died in the queue: it is not this listener's failure; take the next one.
+                        continue;
+                    case Libc.EAGAIN:
+                        return false;
+                    case Libc.EMFILE:
+                    case Libc.ENFILE:
+                    case Libc.ENOBUFS:
+                    case Libc.ENOMEM:
+                        _backoff ??= Socket.Loop.TimeProvider.CreateTimer(static s => ((AcceptOperation)s!).OnReady(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                        _backoff.Change(s_resourceBackoff, Timeout.InfiniteTimeSpan);
+                        return false;
+                    default:
+                        error = SocketErrors.Exception(errno, "accept", _listener.LocalEndPoint);
+                        return true;
+                }
+            }
+        }
+    }
+
+    private StreamSocket Adopt(SafeFd handle)
+    {
+        StreamSocket stream;
+        try
+        {
+            if (_isTcp)
+            {
+                // Small writes go out at once: AnyNet streams are message-oriented more often than bulk.
+                _ = Libc.SetIntOption(handle.Fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+            }
+
+            stream = new StreamSocket(Loop, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        stream.CaptureEndPoints(LocalEndPoint);
+        return stream;
+    }
+}

@@ -1,0 +1,10 @@
+namespace AnyNet.Backends.Reactor.Internal;
+
+internal static class LoopTasks
+{
+    public static async Task<bool> WithResult(ValueTask operation)
+    {
+        await operation;
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using AnyNet.Backends.Reactor.Interop;
+
+namespace AnyNet.Backends.Reactor.Internal;
+
+/// <summary>
+/// A non-blocking socket owned by the loop: its descriptor, its epoll registration, and the operation (if any)
+/// waiting to read and the one waiting to write.
+/// </summary>
+internal abstract unsafe class ReactorSocket
+{
+    private readonly SafeFd _handle;
+    private readonly uint _interest;
+    private readonly bool _trackedOnLoop;
+    private volatile bool _closed;
+
+    protected ReactorSocket(EventLoop loop, SafeFd handle, uint interest)
+    {
+        Loop = loop;
+        _handle = handle;
+        Fd = handle.Fd;
+        _interest = interest | Libc.EPOLLET;
+        _trackedOnLoop = loop.Track(this);
+    }
+
+    public EventLoop Loop { get; }
+
+    public int Fd { get; }
+
+    /// <summary>The epoll registration slot, -1 until the first wait (loop thread only).</summary>
+    public int RegistrationSlot { get; set; } = -1;
+
+    /// <summary>The operation waiting for readability (loop thread only).</summary>
+    public LoopOperation? Reader { get; set; }
+
+    /// <summary>The operation waiting for writability (loop thread only).</summary>
+    public LoopOperation? Writer { get; set; }
+
+    public bool IsClosed => _closed;
+
+    /// <summary>
+    /// Registers with epoll on the first operation that has to wait: one epoll_ctl for the socket's lifetime, with
+    /// every interest at once and edge-triggered, so later waits cost no syscall. Adding reports readiness that is
+    /// already there, so nothing that arrived since the EAGAIN is missed.
+    /// </summary>
+    public int EnsureRegistered() => RegistrationSlot >= 0 ? 0 : Loop.Register(this, _interest);
+
+    public void OnEvents(uint events)
+    {
+        if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        {
+            Reader?.OnReady();
+        }
+
+        if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        {
+            Writer?.OnReady();
+        }
+    }
+
+    /// <summary>Closes on the loop thread: out of epoll first, then the descriptor, then waiters woken with <see cref="ClosedResourceException"/>.</summary>
+    public void CloseOnLoop()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        LoopOperation? reader = Reader;
+        LoopOperation? writer = Writer;
+        Loop.Unregister(this);
+        _handle.Dispose();
+        Loop.Untrack(this, _trackedOnLoop);
+        OnClosed();
+        reader?.Abort(new ClosedResourceException($"This {Kind} was closed while the operation was waiting."));
+        writer?.Abort(new ClosedResourceException($"This {Kind} was closed while the operation was waiting."));
+    }
+
+    /// <summary>Closes from any thread.</summary>
+    public ValueTask CloseAsync()
+    {
+        if (_closed)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (Loop.IsOnLoopThread)
+        {
+            CloseOnLoop();
+            return ValueTask.CompletedTask;
+        }
+
+        if (Loop.IsStopped)
+        {
+            // The loop closed every socket on its way out.
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(Loop.InvokeAsync(static s =>
+        {
+            s.CloseOnLoop();
+            return ValueTask.CompletedTask;
+        }, this));
+    }
+
+    /// <summary>"stream", "listener", "datagram socket": for messages.</summary>
+    protected abstract string Kind { get; }
+
+    /// <summary>Runs after the descriptor is closed (a listener removes its socket file).</summary>
+    protected virtual void OnClosed()
+    {
+    }
+
+    protected ClosedResourceException ClosedError() => new($"This {Kind} was closed.");
+
+    /// <summary>True when the caller must take the slow path through the loop (another thread, or the loop is gone).</summary>
+    protected bool IsForeignThread => !Loop.IsOnLoopThread;
+
+    public EndPoint? GetLocalEndPoint() => Sys.LocalEndPoint(Fd);
+
+    public EndPoint? GetRemoteEndPoint() => Sys.RemoteEndPoint(Fd);
+}

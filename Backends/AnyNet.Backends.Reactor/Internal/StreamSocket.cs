@@ -1,0 +1,289 @@
+using System.Net;
+using AnyNet.Backends.Reactor.Interop;
+
+namespace AnyNet.Backends.Reactor.Internal;
+
+/// <summary>A connected TCP or Unix stream socket driven by recv/send on the loop.</summary>
+internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
+{
+    private readonly ReceiveOperation _receive;
+    private readonly SendOperation _send;
+    private bool _eofSent;
+
+    public StreamSocket(EventLoop loop, SafeFd handle)
+        : base(loop, handle, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP)
+    {
+        _receive = new ReceiveOperation(this);
+        _send = new SendOperation(this);
+    }
+
+    public EndPoint LocalEndPoint { get; private set; } = null!;
+
+    public EndPoint RemoteEndPoint { get; private set; } = null!;
+
+    protected override string Kind => "stream";
+
+    /// <summary>Reads both addresses once the socket is connected.</summary>
+    public void CaptureEndPoints(EndPoint remoteFallback)
+    {
+        LocalEndPoint = GetLocalEndPoint() ?? remoteFallback;
+        RemoteEndPoint = GetRemoteEndPoint() ?? remoteFallback;
+    }
+
+    /// <summary>Connects (loop thread): EINPROGRESS, then writability, then SO_ERROR.</summary>
+    public ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken) =>
+        new ConnectOperation(this, remoteEndPoint).Run(cancellationToken);
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException<int>(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask<int>(Loop.InvokeAsync(static s => s.Item1.ReceiveAsync(s.buffer, s.cancellationToken), (this, buffer, cancellationToken)));
+        }
+
+        if (_receive.IsBusy)
+        {
+            return ValueTask.FromException<int>(BusyResourceException.For("receiving"));
+        }
+
+        return _receive.Run(buffer, cancellationToken);
+    }
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask(Loop.InvokeAsync(static s => s.Item1.SendAsync(s.data, s.cancellationToken), (this, data, cancellationToken)));
+        }
+
+        if (_eofSent)
+        {
+            return ValueTask.FromException(new ClosedResourceException("This stream's sending side was closed by SendEofAsync."));
+        }
+
+        if (_send.IsBusy)
+        {
+            return ValueTask.FromException(BusyResourceException.For("sending"));
+        }
+
+        return data.IsEmpty ? ValueTask.CompletedTask : _send.Run(data, cancellationToken);
+    }
+
+    public ValueTask SendEofAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask(Loop.InvokeAsync(static s => s.Item1.SendEofAsync(s.cancellationToken), (this, cancellationToken)));
+        }
+
+        if (_eofSent)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (_send.IsBusy)
+        {
+            // Shutting down under a send that is still waiting would cut it off mid-buffer.
+            return ValueTask.FromException(BusyResourceException.For("sending"));
+        }
+
+        _eofSent = true;
+        if (Libc.Shutdown(Fd, Libc.SHUT_WR) != 0)
+        {
+            return ValueTask.FromException(SocketErrors.Broken(Libc.LastErrno, "shutdown"));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private static bool IsWouldBlock(int errno) => errno == Libc.EAGAIN;
+
+    private sealed class ReceiveOperation : LoopOperation<int>
+    {
+        private Memory<byte> _buffer;
+
+        public ReceiveOperation(StreamSocket socket) : base(socket, isReader: true) { }
+
+        public ValueTask<int> Run(Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            _buffer = buffer;
+            return Start(cancellationToken);
+        }
+
+        protected override bool TryExecute(out int result, out Exception? error)
+        {
+            error = null;
+            result = 0;
+            Span<byte> span = _buffer.Span;
+            byte peek;
+            while (true)
+            {
+                nint received;
+                // A zero-length receive asks "is anything readable?": peek one byte, consume nothing.
+                if (span.IsEmpty)
+                {
+                    received = Libc.Recv(Socket.Fd, &peek, 1, Libc.MSG_PEEK);
+                }
+                else
+                {
+                    fixed (byte* p = span)
+                    {
+                        received = Libc.Recv(Socket.Fd, p, (nuint)span.Length, 0);
+                    }
+                }
+
+                if (received >= 0)
+                {
+                    result = span.IsEmpty ? 0 : (int)received;
+                    _buffer = default;
+                    return true;
+                }
+
+                int errno = Libc.LastErrno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (IsWouldBlock(errno))
+                {
+                    return false;
+                }
+
+                _buffer = default;
+                error = SocketErrors.Broken(errno, "recv");
+                return true;
+            }
+        }
+    }
+
+    private sealed class SendOperation : LoopOperation<int>
+    {
+        private ReadOnlyMemory<byte> _remaining;
+
+        public SendOperation(StreamSocket socket) : base(socket, isReader: false) { }
+
+        public ValueTask Run(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            _remaining = data;
+            return StartVoid(cancellationToken);
+        }
+
+        protected override bool TryExecute(out int result, out Exception? error)
+        {
+            result = 0;
+            error = null;
+            while (!_remaining.IsEmpty)
+            {
+                ReadOnlySpan<byte> span = _remaining.Span;
+                nint sent;
+                fixed (byte* p = span)
+                {
+                    sent = Libc.Send(Socket.Fd, p, (nuint)span.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+                }
+
+                if (sent >= 0)
+                {
+                    _remaining = _remaining[(int)sent..];
+                    continue;
+                }
+
+                int errno = Libc.LastErrno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (IsWouldBlock(errno))
+                {
+                    return false;
+                }
+
+                _remaining = default;
+                error = SocketErrors.Broken(errno, "send");
+                return true;
+            }
+
+            return true;
+        }
+    }
+
+    private sealed class ConnectOperation : LoopOperation<int>
+    {
+        private readonly EndPoint _remoteEndPoint;
+        private bool _started;
+
+        public ConnectOperation(StreamSocket socket, EndPoint remoteEndPoint) : base(socket, isReader: false) => _remoteEndPoint = remoteEndPoint;
+
+        public ValueTask Run(CancellationToken cancellationToken) => StartVoid(cancellationToken);
+
+        protected override bool TryExecute(out int result, out Exception? error)
+        {
+            result = 0;
+            error = null;
+            int errno;
+            if (!_started)
+            {
+                _started = true;
+                byte* address = stackalloc byte[SockAddr.MaxSize];
+                int length = SockAddr.Encode(_remoteEndPoint, new Span<byte>(address, SockAddr.MaxSize));
+                if (Libc.Connect(Socket.Fd, address, length) == 0)
+                {
+                    return true;
+                }
+
+                errno = Libc.LastErrno;
+                // An interrupted connect carries on in the background, exactly like EINPROGRESS.
+                if (errno is Libc.EINPROGRESS or Libc.EINTR)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                int value = 0;
+                int size = sizeof(int);
+                errno = Libc.GetSockOpt(Socket.Fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &value, &size) == 0 ? value : Libc.LastErrno;
+                if (errno == 0)
+                {
+                    return true;
+                }
+            }
+
+            error = SocketErrors.Exception(errno, "connect", _remoteEndPoint);
+            return true;
+        }
+    }
+}

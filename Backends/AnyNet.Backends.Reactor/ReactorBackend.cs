@@ -1,0 +1,270 @@
+using System.Net;
+using System.Net.Sockets;
+using AnyNet.Backends.Reactor.Internal;
+using AnyNet.Backends.Reactor.Interop;
+using AnyNet.Testing;
+
+namespace AnyNet.Backends.Reactor;
+
+/// <summary>
+/// AnyNet's own event loop: one thread waiting in epoll_wait, non-blocking sockets driven by direct libc calls, a
+/// timer heap for the clock, and a <see cref="SynchronizationContext"/> that brings every continuation of user code
+/// back to the loop thread, so user code between two awaits never runs concurrently with other user code. Linux only.
+/// </summary>
+public sealed class ReactorBackend : IAsyncBackend
+{
+    private readonly BackendLifetime _lifetime = new("reactor");
+    private readonly EventLoop _loop;
+    private int _disposed;
+
+    /// <summary>Creates the backend and starts its loop thread.</summary>
+    /// <exception cref="PlatformNotSupportedException">The OS is not Linux.</exception>
+    public ReactorBackend() : this(null) { }
+
+    /// <summary>Creates the backend with <paramref name="options"/> and starts its loop thread.</summary>
+    /// <exception cref="PlatformNotSupportedException">The OS is not Linux.</exception>
+    public ReactorBackend(ReactorBackendOptions? options)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException(
+                "The 'reactor' backend is built on Linux epoll(7) and eventfd(2) and runs only on Linux; use the 'tasks' backend on this OS.");
+        }
+
+        options ??= new ReactorBackendOptions();
+        options.Validate();
+        _loop = new EventLoop(options.ThreadName, options.EventBatchSize, options.TimeProvider as ILoopIdleObserver);
+        TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
+        Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
+            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
+    }
+
+    /// <inheritdoc />
+    public string Name => "reactor";
+
+    /// <inheritdoc />
+    public BackendCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Unless <see cref="ReactorBackendOptions.TimeProvider"/> supplied another clock: timestamps are monotonic
+    /// (CLOCK_MONOTONIC), timers live in the loop's heap and their callbacks run on the loop thread.
+    /// </remarks>
+    public TimeProvider TimeProvider { get; }
+
+    /// <inheritdoc />
+    public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
+        _lifetime.RunAsync(main, _loop.InvokeAsync, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        return await ConnectAsync(remoteEndPoint, isTcp: true, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ISocketListener ListenTcp(IPEndPoint localEndPoint, ListenOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        options ??= new ListenOptions();
+        options.Validate();
+        _lifetime.ThrowIfStopping();
+        SafeFd fd = Sys.CreateSocket(SockAddr.FamilyOf(localEndPoint), Libc.SOCK_STREAM, localEndPoint);
+        return Sys.CloseOnFailure(fd, fd =>
+        {
+            // Lets a restarted server bind while old connections sit in TIME_WAIT; two live listeners still conflict.
+            Sys.SetOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)", localEndPoint);
+            if (options.ReusePort)
+            {
+                Sys.SetOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)", localEndPoint);
+            }
+
+            Sys.Bind(fd, localEndPoint);
+            Sys.Listen(fd, options.Backlog, localEndPoint);
+            return (ISocketListener)new ListenerSocket(_loop, fd, Sys.LocalEndPoint(fd.Fd) ?? localEndPoint, isTcp: true, unixPath: null);
+        });
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ISocketStream> ConnectUnixAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return await ConnectAsync(new UnixDomainSocketEndPoint(path), isTcp: false, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ISocketListener ListenUnix(string path, ListenOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new ListenOptions();
+        options.Validate();
+        _lifetime.ThrowIfStopping();
+        var endPoint = new UnixDomainSocketEndPoint(path);
+        SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_STREAM, endPoint);
+        return Sys.CloseOnFailure(fd, fd =>
+        {
+            // bind(2) refuses an existing path with EADDRINUSE; the listener never deletes a file it did not create.
+            Sys.Bind(fd, endPoint);
+            try
+            {
+                Sys.Listen(fd, options.Backlog, endPoint);
+                return (ISocketListener)new ListenerSocket(_loop, fd, endPoint, isTcp: false, unixPath: path);
+            }
+            catch
+            {
+                _ = Libc.Unlink(path);
+                throw;
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public IDatagramSocket BindUdp(IPEndPoint localEndPoint, IPEndPoint? remoteEndPoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        _lifetime.ThrowIfStopping();
+        SafeFd fd = Sys.CreateSocket(SockAddr.FamilyOf(localEndPoint), Libc.SOCK_DGRAM, localEndPoint);
+        return Sys.CloseOnFailure(fd, fd =>
+        {
+            Sys.Bind(fd, localEndPoint);
+            if (remoteEndPoint is not null)
+            {
+                Sys.ConnectNow(fd, remoteEndPoint);
+            }
+
+            var socket = new DatagramSocket(_loop, fd, unixPath: null);
+            socket.LocalEndPoint = socket.GetLocalEndPoint() ?? localEndPoint;
+            socket.RemoteEndPoint = remoteEndPoint is null ? null : socket.GetRemoteEndPoint() ?? remoteEndPoint;
+            return (IDatagramSocket)socket;
+        });
+    }
+
+    /// <inheritdoc />
+    public IDatagramSocket BindUnixDatagram(string? path, string? remotePath = null)
+    {
+        _lifetime.ThrowIfStopping();
+        UnixDomainSocketEndPoint? local = path is null ? null : new UnixDomainSocketEndPoint(path);
+        UnixDomainSocketEndPoint? remote = remotePath is null ? null : new UnixDomainSocketEndPoint(remotePath);
+        EndPoint named = (EndPoint?)local ?? remote ?? SockAddr.Unnamed;
+        SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_DGRAM, named);
+        return Sys.CloseOnFailure(fd, fd =>
+        {
+            if (local is not null)
+            {
+                Sys.Bind(fd, local);
+            }
+
+            try
+            {
+                if (remote is not null)
+                {
+                    Sys.ConnectNow(fd, remote);
+                }
+
+                var socket = new DatagramSocket(_loop, fd, unixPath: path);
+                socket.LocalEndPoint = local ?? SockAddr.Unnamed;
+                socket.RemoteEndPoint = remote;
+                return (IDatagramSocket)socket;
+            }
+            catch when (path is not null)
+            {
+                _ = Libc.Unlink(path);
+                throw;
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>getaddrinfo blocks, so it runs on the thread pool; the result comes back to the caller's loop continuation.</remarks>
+    public async ValueTask<IPAddress[]> ResolveAsync(string host, AddressFamily family = AddressFamily.Unspecified, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Task.Run(() => Dns.GetHostAddresses(host, family), cancellationToken).WaitAsync(cancellationToken);
+        }
+        catch (SocketException error)
+        {
+            throw new NameResolutionException(host, error.Message, error);
+        }
+
+        return addresses.Length > 0 ? addresses : throw new NameResolutionException(host, "no address of the requested family");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // ConfigureAwait(false) throughout: Dispose() may block a thread that runs another loop (for example a
+        // backend made and disposed inside code running on this or another reactor); resuming on that loop would deadlock.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _loop.StopAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await _lifetime.StopAsync().ConfigureAwait(false);
+        await _loop.StopAsync().ConfigureAwait(false);
+        _lifetime.Dispose();
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Called on the loop thread itself (it would wait for itself): use <see cref="DisposeAsync"/>.</exception>
+    public void Dispose()
+    {
+        if (_loop.IsOnLoopThread)
+        {
+            throw new InvalidOperationException("The reactor backend cannot be disposed synchronously from its own loop thread; use DisposeAsync.");
+        }
+
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private async ValueTask<ISocketStream> ConnectAsync(EndPoint remoteEndPoint, bool isTcp, CancellationToken cancellationToken)
+    {
+        _lifetime.ThrowIfStopping();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_loop.IsOnLoopThread)
+        {
+            return await _loop.InvokeAsync(static s => s.Item1.ConnectOnLoopAsync(s.remoteEndPoint, s.isTcp, s.cancellationToken), (this, remoteEndPoint, isTcp, cancellationToken));
+        }
+
+        return await ConnectOnLoopAsync(remoteEndPoint, isTcp, cancellationToken);
+    }
+
+    private async ValueTask<ISocketStream> ConnectOnLoopAsync(EndPoint remoteEndPoint, bool isTcp, CancellationToken cancellationToken)
+    {
+        SafeFd fd = Sys.CreateSocket(SockAddr.FamilyOf(remoteEndPoint), Libc.SOCK_STREAM, remoteEndPoint);
+        StreamSocket stream;
+        try
+        {
+            if (isTcp)
+            {
+                Sys.SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)", remoteEndPoint);
+            }
+
+            stream = new StreamSocket(_loop, fd);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+
+        try
+        {
+            await stream.ConnectAsync(remoteEndPoint, cancellationToken);
+            stream.CaptureEndPoints(remoteEndPoint);
+            return stream;
+        }
+        catch
+        {
+            stream.CloseOnLoop();
+            throw;
+        }
+    }
+}
