@@ -1,3 +1,7 @@
+using AnyNet.Backends.Libuv;
+using AnyNet.Backends.Reactor;
+using AnyNet.Backends.Tasks;
+
 namespace AnyNet.Samples.Echo;
 
 /// <summary>Makes a backend from its --backend name.</summary>
@@ -7,15 +11,9 @@ internal static class BackendFactory
 
     public static IAsyncBackend Create(string name) => name switch
     {
-        "tasks" => new Backends.Tasks.TasksBackend(),
-        "reactor" => CreateByTypeName("AnyNet.Backends.Reactor.ReactorBackend, AnyNet.Backends.Reactor", name),
-        "libuv" => CreateByTypeName("AnyNet.Backends.Libuv.LibuvBackend, AnyNet.Backends.Libuv", name),
+        "tasks" => new TasksBackend(),
+        "reactor" => new ReactorBackend(),
+        "libuv" => new LibuvBackend(),
         _ => throw new ArgumentException($"Unknown backend '{name}'. Choose one of: {string.Join(", ", Names)}.", nameof(name)),
     };
-
-    private static IAsyncBackend CreateByTypeName(string typeName, string name)
-    {
-        Type type = Type.GetType(typeName) ?? throw new NotSupportedException($"The '{name}' backend is not built into this sample yet.");
-        return (IAsyncBackend)Activator.CreateInstance(type)!;
-    }
 }

@@ -1,6 +1,8 @@
 // A generic-host echo server: the backend and the endpoints come from appsettings.json, the environment
 // (AnyNet__Backend=tasks) or the command line (--backend tasks, --HostedEcho:Endpoints:0=unix:/tmp/echo.sock).
 // Ctrl-C stops accepting, gives open connections AnyNet:DrainTimeout to finish, then closes the rest.
+using AnyNet.Backends.Libuv;
+using AnyNet.Backends.Reactor;
 using AnyNet.Backends.Tasks;
 using AnyNet.Hosting;
 using AnyNet.Samples.HostedEcho;
@@ -15,10 +17,10 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicati
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--backend"] = "AnyNet:Backend" });
 
 // Every backend the application ships is registered by name; AnyNet:Backend picks one at start-up.
-// The reactor and libuv backends are registered the same way once they exist:
-// .AddBackend("reactor", _ => new ReactorBackend()).AddBackend("libuv", _ => new LibuvBackend())
 builder.AddAnyNet()
-    .AddBackend("tasks", _ => new TasksBackend());
+    .AddBackend("tasks", _ => new TasksBackend())
+    .AddBackend("reactor", _ => new ReactorBackend())
+    .AddBackend("libuv", _ => new LibuvBackend());
 
 string[] endpoints = builder.Configuration.GetSection("HostedEcho:Endpoints").Get<string[]>() ?? ["tcp:127.0.0.1:7000"];
 foreach (string endpoint in endpoints)
