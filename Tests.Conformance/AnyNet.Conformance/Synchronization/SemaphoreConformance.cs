@@ -248,11 +248,82 @@ public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
                 await next;
             }, token);
             Assert.True(firstKept ^ firstCancelled);
+            if (backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop))
+            {
+                Assert.True(firstCancelled, "on a single-threaded loop the waiter resumes after the cancellation, so it must pass the grant on");
+            }
+
             Assert.Equal(new SemaphoreStatistics(0, 1, 0), semaphore.GetStatistics());
             semaphore.Release();
             Assert.Equal(1, semaphore.CurrentValue);
         }
     });
+
+    [SkippableFact]
+    public virtual Task Cancellations_racing_grants_never_lose_or_duplicate_a_unit() => RunAsync(async (backend, token) =>
+    {
+        // Cancellations race grants: half the acquires are cancelled after a yield, while other tasks release. Whatever
+        // the interleaving, no unit is lost or given twice and nobody is left waiting.
+        var semaphore = new AsyncSemaphore(2, maxValue: 2);
+        int inside = 0, maxInside = 0, acquired = 0, cancelled = 0;
+        await TaskGroup.RunAsync(group =>
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                group.Start(async t =>
+                {
+                    for (int round = 0; round < 40; round++)
+                    {
+                        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(t);
+                        Task acquire = semaphore.AcquireAsync(cancel.Token).AsTask();
+                        if (round % 2 == 0)
+                        {
+                            await Task.Yield();
+                            await cancel.CancelAsync();
+                        }
+
+                        try
+                        {
+                            await acquire;
+                        }
+                        catch (OperationCanceledException) when (!t.IsCancellationRequested)
+                        {
+                            Interlocked.Increment(ref cancelled);
+                            continue;
+                        }
+
+                        int now = Interlocked.Increment(ref inside);
+                        InterlockedMax(ref maxInside, now);
+                        await Task.Yield();
+                        Interlocked.Decrement(ref inside);
+                        Interlocked.Increment(ref acquired);
+                        semaphore.Release();
+                    }
+                });
+            }
+
+            return Task.CompletedTask;
+        }, token);
+        Assert.InRange(maxInside, 1, 2);
+        Assert.Equal(6 * 40, acquired + cancelled);
+        Assert.True(acquired >= 6 * 20, "every uncancelled acquire must succeed");
+        Assert.Equal(new SemaphoreStatistics(2, 2, 0), semaphore.GetStatistics());
+    });
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        int seen = Volatile.Read(ref location);
+        while (value > seen)
+        {
+            int previous = Interlocked.CompareExchange(ref location, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
 
     [SkippableFact]
     public virtual Task An_acquire_with_an_already_cancelled_token_throws_without_taking_a_unit() => RunAsync(async (backend, token) =>
