@@ -22,9 +22,9 @@ namespace AnyNet;
 /// <para>
 /// Ownership passes straight from the releaser to the first waiter, so nobody can barge in between. A waiter whose
 /// token is cancelled before the grant leaves the queue. A waiter granted the lock whose token is cancelled before
-/// its acquire returns gives the lock back (AnyIO's rule): the acquire passes it on exactly as a release would, to the
-/// next waiter or back to free, and throws <see cref="OperationCanceledException"/>. Nothing is lost, nothing is given
-/// twice. Thread-safe.
+/// its acquire returns gives the lock back (AnyIO's rule): the acquire passes it on exactly as a release would (to the
+/// next waiter, or leaving the lock free when nobody waits) and throws <see cref="OperationCanceledException"/>.
+/// Nothing is lost, nothing is given twice. Thread-safe.
 /// </para>
 /// </remarks>
 public sealed class AsyncLock : IFlowOwnedResource
