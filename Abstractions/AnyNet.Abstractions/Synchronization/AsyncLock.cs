@@ -20,9 +20,11 @@ namespace AnyNet;
 /// task group get a fresh view and simply wait like any other task.
 /// </para>
 /// <para>
-/// Ownership passes straight from the releaser to the first waiter, so nobody can barge in between. A waiter that was
-/// already granted the lock when its token is cancelled keeps it: its acquire returns normally and the caller's
-/// <c>using</c> releases it at the next cancellation check (Trio's rule), so the grant is never lost. Thread-safe.
+/// Ownership passes straight from the releaser to the first waiter, so nobody can barge in between. A waiter whose
+/// token is cancelled before the grant leaves the queue. A waiter granted the lock whose token is cancelled before
+/// its acquire returns gives the lock back (AnyIO's rule): the acquire passes it on exactly as a release would (to the
+/// next waiter, or leaving the lock free when nobody waits) and throws <see cref="OperationCanceledException"/>.
+/// Nothing is lost, nothing is given twice. Thread-safe.
 /// </para>
 /// </remarks>
 public sealed class AsyncLock : IFlowOwnedResource
@@ -41,7 +43,9 @@ public sealed class AsyncLock : IFlowOwnedResource
     /// <summary>Acquires the lock, waiting in FIFO order behind earlier callers.</summary>
     /// <returns>The ownership of the lock; dispose it to release.</returns>
     /// <exception cref="InvalidOperationException">The current flow already holds this lock.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the lock was granted.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled before the acquire returned; a lock granted in the meantime was passed on.
+    /// </exception>
     public ValueTask<LockHandle> AcquireAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -141,13 +145,22 @@ public sealed class AsyncLock : IFlowOwnedResource
         return new ValueTask(waiter.Completion.Task);
     }
 
-    private static async ValueTask<LockHandle> WaitForGrantAsync(Waiter waiter, CancellationToken cancellationToken)
+    private async ValueTask<LockHandle> WaitForGrantAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        // The grant and the cancellation race under _gate: whichever comes first decides. A granted waiter is no longer
-        // queued, so a later cancellation finds nothing to remove and the acquire succeeds.
+        // Before the grant, the grant and the cancellation race under _gate: a cancellation that still finds the waiter
+        // queued removes it, so it is never granted; one that comes later finds nothing to remove. After the grant only
+        // this method decides, once it resumes: the token's state cannot go back, so the lock is either returned to the
+        // caller or passed on here, never both.
         using (cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter))
         {
             await waiter.Completion.Task;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Nobody else has seen the handle yet, so it still holds the lock; release it as its owner would.
+            TryRelease(waiter.Handle);
+            throw new OperationCanceledException(cancellationToken);
         }
 
         return waiter.Handle;

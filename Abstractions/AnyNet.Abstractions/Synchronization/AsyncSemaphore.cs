@@ -8,8 +8,11 @@ namespace AnyNet;
 /// </summary>
 /// <remarks>
 /// A release with waiters hands the unit straight to the first waiter, so a <see cref="TryAcquire"/> cannot barge past
-/// them. A waiter that was already granted a unit when its token is cancelled keeps it (its acquire returns normally),
-/// so no unit is ever lost. Units are not owned: any task may release. Thread-safe.
+/// them. A waiter whose token is cancelled before the grant leaves the queue. A waiter granted a unit whose token is
+/// cancelled before its acquire returns gives the unit back (AnyIO's rule): the acquire passes it on exactly as
+/// <see cref="Release"/> would, to the next waiter or back to the semaphore, and throws
+/// <see cref="OperationCanceledException"/>, so no unit is lost or given twice. Units are not owned: any task may
+/// release. Thread-safe.
 /// </remarks>
 public sealed class AsyncSemaphore
 {
@@ -38,7 +41,9 @@ public sealed class AsyncSemaphore
     public int? MaxValue { get; }
 
     /// <summary>Takes one unit, waiting in FIFO order while none is free.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a unit was granted.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled before the acquire returned; a unit granted in the meantime was passed on.
+    /// </exception>
     public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -59,7 +64,7 @@ public sealed class AsyncSemaphore
             _waiters.Enqueue(waiter);
         }
 
-        return waiter.WaitAsync(cancellationToken);
+        return WaitForGrantAsync(waiter, cancellationToken);
     }
 
     /// <summary>Takes one unit if one is free now.</summary>
@@ -82,21 +87,9 @@ public sealed class AsyncSemaphore
     /// <exception cref="SemaphoreFullException">The semaphore already holds <see cref="MaxValue"/> units.</exception>
     public void Release()
     {
-        lock (_gate)
+        if (!TryReturnUnit())
         {
-            Waiter? next = _waiters.Dequeue();
-            if (next is not null)
-            {
-                next.Grant();
-                return;
-            }
-
-            if (_value == MaxValue)
-            {
-                throw new SemaphoreFullException($"Releasing would raise the semaphore above its maximum value of {MaxValue}.");
-            }
-
-            _value++;
+            throw new SemaphoreFullException($"Releasing would raise the semaphore above its maximum value of {MaxValue}.");
         }
     }
 
@@ -106,6 +99,42 @@ public sealed class AsyncSemaphore
         lock (_gate)
         {
             return new SemaphoreStatistics(_value, MaxValue, _waiters.Count);
+        }
+    }
+
+    private async ValueTask WaitForGrantAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        // Before the grant, Waiter decides the race with the cancellation under _gate. After it, only this method
+        // decides, once it resumes: the unit either reaches the caller or is passed on here, never both.
+        await waiter.WaitAsync(cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // A full semaphore means more releases than acquires elsewhere; the unit has nowhere to go, and the
+            // caller's cancellation, not a SemaphoreFullException about someone else's release, is what it must see.
+            TryReturnUnit();
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <summary>Hands a unit to the first waiter, or adds it to the free units; false if the semaphore is full.</summary>
+    private bool TryReturnUnit()
+    {
+        lock (_gate)
+        {
+            Waiter? next = _waiters.Dequeue();
+            if (next is not null)
+            {
+                next.Grant();
+                return true;
+            }
+
+            if (_value == MaxValue)
+            {
+                return false;
+            }
+
+            _value++;
+            return true;
         }
     }
 }

@@ -16,8 +16,10 @@ namespace AnyNet;
 /// <para>
 /// Waiters are served in FIFO order; a released token goes straight to the first waiter, and raising
 /// <see cref="TotalTokens"/> wakes as many waiters as there are new tokens, so <see cref="TryAcquire"/> never barges past
-/// a waiter. A waiter that was already granted a token when its token is cancelled keeps the token (its acquire returns
-/// normally), so none is ever lost. Thread-safe.
+/// a waiter. A waiter whose cancellation token is cancelled before the grant leaves the queue. A waiter granted a
+/// token whose cancellation token is cancelled before its acquire returns gives the token back (AnyIO's rule): the
+/// acquire passes it on exactly as a release would, to the next waiter or back to the limiter, and throws
+/// <see cref="OperationCanceledException"/>, so no token is lost or given twice. Thread-safe.
 /// </para>
 /// </remarks>
 public sealed class CapacityLimiter : IFlowOwnedResource
@@ -81,7 +83,9 @@ public sealed class CapacityLimiter : IFlowOwnedResource
 
     /// <summary>Borrows a token for the current async flow, waiting in FIFO order while none is free.</summary>
     /// <exception cref="InvalidOperationException">The current flow already holds a token of this limiter.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a token was granted.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled before the acquire returned; a token granted in the meantime was passed on.
+    /// </exception>
     public ValueTask AcquireAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -97,7 +101,9 @@ public sealed class CapacityLimiter : IFlowOwnedResource
 
     /// <summary>Borrows a token for <paramref name="borrower"/>, waiting in FIFO order while none is free.</summary>
     /// <exception cref="InvalidOperationException"><paramref name="borrower"/> already holds, or is already waiting for, a token of this limiter.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a token was granted.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled before the acquire returned; a token granted in the meantime was passed on.
+    /// </exception>
     public ValueTask AcquireOnBehalfOfAsync(object borrower, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(borrower);
@@ -204,6 +210,8 @@ public sealed class CapacityLimiter : IFlowOwnedResource
 
     private async ValueTask WaitAsync(Waiter waiter, object borrower, CancellationToken cancellationToken)
     {
+        // Before the grant, Waiter decides the race with the cancellation under _gate. After it, only this method
+        // decides, once it resumes: the token either reaches the caller or is passed on here, never both.
         try
         {
             await waiter.WaitAsync(cancellationToken);
@@ -216,6 +224,20 @@ public sealed class CapacityLimiter : IFlowOwnedResource
             }
 
             throw;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            lock (_gate)
+            {
+                // Checked rather than assumed: another task may already have released this borrower's token for it.
+                if (_borrowers.Remove(borrower))
+                {
+                    GrantWaiters();
+                }
+            }
+
+            throw new OperationCanceledException(cancellationToken);
         }
     }
 

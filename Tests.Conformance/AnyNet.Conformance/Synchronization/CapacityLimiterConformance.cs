@@ -206,27 +206,214 @@ public abstract class CapacityLimiterConformance<TFixture> : ConformanceTest<TFi
     });
 
     [SkippableFact]
-    public virtual Task A_waiter_cancelled_after_the_grant_keeps_the_token_and_nothing_is_lost() => RunAsync(async (backend, token) =>
+    public virtual Task A_waiter_granted_a_token_after_its_cancellation_token_was_cancelled_passes_it_to_the_next_waiter() => RunAsync(async (backend, token) =>
     {
-        // Repeated: on a thread-pool backend the continuation may race the cancellation, so one round could miss a bug.
+        var limiter = new CapacityLimiter(1);
+        object holder = new(), cancelledBorrower = new(), next = new();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        await limiter.AcquireOnBehalfOfAsync(holder, token);
+        int waitingAtGrant = -1;
+        CapacityLimiterStatistics? afterNext = null;
+        await TaskGroup.RunAsync(async group =>
+        {
+            Task cancelled = await group.StartQueuedAsync(_ => limiter.AcquireOnBehalfOfAsync(cancelledBorrower, cancel.Token).AsTask(), token);
+            Task nextWaiter = await group.StartQueuedAsync(async t =>
+            {
+                await limiter.AcquireOnBehalfOfAsync(next, t);
+                afterNext = limiter.GetStatistics();
+            }, token);
+
+            // Cancellation callbacks run newest first, so this release runs before the waiter's own callback: the
+            // waiter is still queued, so it is granted the token although its cancellation token is already cancelled.
+            // This is the grant/cancellation race, made deterministic on every backend.
+            using (cancel.Token.UnsafeRegister(_ =>
+            {
+                waitingAtGrant = limiter.GetStatistics().WaitingCount;
+                limiter.ReleaseOnBehalfOf(holder);
+            }, null))
+            {
+                await cancel.CancelAsync();
+            }
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+            await nextWaiter;
+        }, token);
+        Assert.Equal(2, waitingAtGrant);
+        CapacityLimiterStatistics seenByNext = Assert.NotNull(afterNext);
+        Assert.Equal([next], seenByNext.Borrowers);
+        Assert.Equal(1, seenByNext.BorrowedTokens);
+        Assert.Equal(0, seenByNext.WaitingCount);
+        Assert.Equal([next], limiter.GetStatistics().Borrowers);
+        Assert.Equal(0, limiter.AvailableTokens);
+
+        // The cancelled borrower holds nothing, waits for nothing, and may borrow again.
+        Assert.Throws<InvalidOperationException>(() => limiter.ReleaseOnBehalfOf(cancelledBorrower));
+        limiter.ReleaseOnBehalfOf(next);
+        Assert.True(limiter.TryAcquireOnBehalfOf(cancelledBorrower));
+    });
+
+    [SkippableFact]
+    public virtual Task A_task_granted_a_token_after_its_cancellation_token_was_cancelled_returns_it_when_nobody_else_waits() => RunAsync(async (backend, token) =>
+    {
+        var limiter = new CapacityLimiter(1);
+        object holder = new();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        await limiter.AcquireOnBehalfOfAsync(holder, token);
+        int waitingAtGrant = -1;
+        bool sawCancellation = false;
+        await TaskGroup.RunAsync(async group =>
+        {
+            // The short form: the flow that was cancelled must not look like a borrower afterwards.
+            Task cancelled = await group.StartQueuedAsync(async t =>
+            {
+                try
+                {
+                    await limiter.AcquireAsync(cancel.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    sawCancellation = true;
+                }
+
+                Assert.Throws<InvalidOperationException>(limiter.Release);
+                await limiter.AcquireAsync(t);
+                limiter.Release();
+            }, token);
+            using (cancel.Token.UnsafeRegister(_ =>
+            {
+                waitingAtGrant = limiter.GetStatistics().WaitingCount;
+                limiter.ReleaseOnBehalfOf(holder);
+            }, null))
+            {
+                await cancel.CancelAsync();
+            }
+
+            await cancelled;
+        }, token);
+        Assert.True(sawCancellation);
+        Assert.Equal(1, waitingAtGrant);
+        CapacityLimiterStatistics statistics = limiter.GetStatistics();
+        Assert.Equal(0, statistics.BorrowedTokens);
+        Assert.Empty(statistics.Borrowers);
+        Assert.Equal(0, statistics.WaitingCount);
+        Assert.Equal(1, limiter.AvailableTokens);
+    });
+
+    [SkippableFact]
+    public virtual Task A_waiter_cancelled_as_a_token_is_released_to_it_keeps_it_or_passes_it_on_and_nothing_is_lost() => RunAsync(async (backend, token) =>
+    {
+        // The release and the cancellation run in one synchronous step. A single-threaded loop resumes the waiter only
+        // after both, so it must pass the token on; on a thread pool the waiter may resume in between and keep it.
+        // Either way the next waiter gets the token once the first is done with it. Repeated to meet both orders.
         for (int round = 0; round < Rounds; round++)
         {
             var limiter = new CapacityLimiter(1);
-            object holder = new(), granted = new();
+            object holder = new(), first = new(), next = new();
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
             await limiter.AcquireOnBehalfOfAsync(holder, token);
+            bool firstKept = false, firstCancelled = false;
             await TaskGroup.RunAsync(async group =>
             {
-                Task waiter = await group.StartQueuedAsync(_ => limiter.AcquireOnBehalfOfAsync(granted, cancel.Token).AsTask(), token);
+                Task firstWaiter = await group.StartQueuedAsync(async _ =>
+                {
+                    try
+                    {
+                        await limiter.AcquireOnBehalfOfAsync(first, cancel.Token);
+                        firstKept = true;
+                        limiter.ReleaseOnBehalfOf(first);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        firstCancelled = true;
+                    }
+                }, token);
+                Task nextWaiter = await group.StartQueuedAsync(t => limiter.AcquireOnBehalfOfAsync(next, t).AsTask(), token);
                 limiter.ReleaseOnBehalfOf(holder);
-                await cancel.CancelAsync();
-                await waiter;
+                cancel.Cancel();
+                await firstWaiter;
+                await nextWaiter;
             }, token);
-            Assert.Equal([granted], limiter.GetStatistics().Borrowers);
-            limiter.ReleaseOnBehalfOf(granted);
+            Assert.True(firstKept ^ firstCancelled);
+            if (backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop))
+            {
+                Assert.True(firstCancelled, "on a single-threaded loop the waiter resumes after the cancellation, so it must pass the grant on");
+            }
+
+            Assert.Equal([next], limiter.GetStatistics().Borrowers);
+            Assert.Equal(0, limiter.GetStatistics().WaitingCount);
+            limiter.ReleaseOnBehalfOf(next);
             Assert.Equal(1, limiter.AvailableTokens);
         }
     });
+
+    [SkippableFact]
+    public virtual Task Cancellations_racing_grants_never_lose_or_duplicate_a_token() => RunAsync(async (backend, token) =>
+    {
+        // Cancellations race grants: half the acquires are cancelled after a yield, while other tasks release. Whatever
+        // the interleaving, no token is lost or given twice and nobody is left waiting.
+        var limiter = new CapacityLimiter(2);
+        int inside = 0, maxInside = 0, acquired = 0, cancelled = 0;
+        await TaskGroup.RunAsync(group =>
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                group.Start(async t =>
+                {
+                    for (int round = 0; round < 40; round++)
+                    {
+                        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(t);
+                        Task acquire = limiter.AcquireAsync(cancel.Token).AsTask();
+                        if (round % 2 == 0)
+                        {
+                            await Task.Yield();
+                            await cancel.CancelAsync();
+                        }
+
+                        try
+                        {
+                            await acquire;
+                        }
+                        catch (OperationCanceledException) when (!t.IsCancellationRequested)
+                        {
+                            Interlocked.Increment(ref cancelled);
+                            continue;
+                        }
+
+                        int now = Interlocked.Increment(ref inside);
+                        InterlockedMax(ref maxInside, now);
+                        await Task.Yield();
+                        Interlocked.Decrement(ref inside);
+                        Interlocked.Increment(ref acquired);
+                        limiter.Release();
+                    }
+                });
+            }
+
+            return Task.CompletedTask;
+        }, token);
+        Assert.InRange(maxInside, 1, 2);
+        Assert.Equal(6 * 40, acquired + cancelled);
+        Assert.True(acquired >= 6 * 20, "every uncancelled acquire must succeed");
+        CapacityLimiterStatistics statistics = limiter.GetStatistics();
+        Assert.Equal(0, statistics.BorrowedTokens);
+        Assert.Empty(statistics.Borrowers);
+        Assert.Equal(0, statistics.WaitingCount);
+    });
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        int seen = Volatile.Read(ref location);
+        while (value > seen)
+        {
+            int previous = Interlocked.CompareExchange(ref location, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
 
     [SkippableFact]
     public virtual Task Tasks_borrow_for_themselves_with_the_short_forms() => RunAsync(async (backend, token) =>

@@ -5,6 +5,11 @@ namespace AnyNet.Internal;
 /// from the queue and calling <see cref="Grant"/>; cancellation removes it under the same lock. Whichever comes first
 /// wins, so a waiter is either granted or cancelled, never both and never neither.
 /// </summary>
+/// <remarks>
+/// A cancellation that comes after the grant does not fail <see cref="WaitAsync"/>: the grant is already the waiter's,
+/// and only the primitive knows how to pass it on. Each primitive checks the token when <see cref="WaitAsync"/> returns
+/// and gives the grant back (or, for a condition, passes the notification on) before it throws.
+/// </remarks>
 internal sealed class Waiter : WaitNode
 {
     private readonly Lock _gate;
@@ -24,7 +29,7 @@ internal sealed class Waiter : WaitNode
     /// <summary>Completes the wait successfully. Call after removing the waiter from the queue, under the primitive's lock.</summary>
     public void Grant() => _completion.TrySetResult();
 
-    /// <summary>Waits for the grant; cancellation leaves the queue only if the grant has not come first.</summary>
+    /// <summary>Waits for the grant; cancellation leaves the queue and throws only if the grant has not come first.</summary>
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         using (cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), this))
