@@ -117,6 +117,7 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                     case Libc.ENOMEM:
                         _backoff ??= Socket.Loop.TimeProvider.CreateTimer(static s => ((AcceptOperation)s!).OnReady(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                         _backoff.Change(s_resourceBackoff, Timeout.InfiniteTimeSpan);
+                        BackendEventSource.Log.AcceptBackoff("reactor", _listener.LocalEndPoint.ToString() ?? string.Empty, errno, (int)s_resourceBackoff.TotalMilliseconds);
                         return false;
                     default:
                         error = SocketErrors.Exception(errno, "accept", _listener.LocalEndPoint);

@@ -50,6 +50,7 @@ internal sealed class SocketListener : ISocketListener
                 {
                     if (error.SocketErrorCode == SocketError.TooManyOpenSockets)
                     {
+                        BackendEventSource.Log.AcceptBackoff("tasks", LocalEndPoint.ToString() ?? string.Empty, error.ErrorCode, (int)s_descriptorBackoff.TotalMilliseconds);
                         await Task.Delay(s_descriptorBackoff, cancellationToken);
                     }
                 }
