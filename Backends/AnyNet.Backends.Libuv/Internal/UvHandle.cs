@@ -46,6 +46,21 @@ internal abstract unsafe class UvHandle
         Uv.uv_handle_set_data(Handle, SelfPointer);
     }
 
+    /// <summary>
+    /// Closes the handle from any thread: off the loop it is handed to the loop, since libuv handles may only be closed
+    /// there. Idempotent. (For a Unix listener, uv_close unlinks the socket file before closing the descriptor.)
+    /// </summary>
+    public virtual ValueTask DisposeAsync()
+    {
+        if (!Loop.IsLoopThread)
+        {
+            return Loop.InvokeAsync(DisposeAsync);
+        }
+
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Closes the handle (loop thread only). Idempotent.</summary>
     public void Close()
     {

@@ -246,18 +246,6 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         }
     }
 
-    public ValueTask DisposeAsync()
-    {
-        if (!Loop.IsLoopThread)
-        {
-            return Loop.InvokeAsync(DisposeAsync);
-        }
-
-        // For a Unix listener uv_close unlinks the socket file at once (before closing the descriptor).
-        Close();
-        return ValueTask.CompletedTask;
-    }
-
     protected override void OnClosing()
     {
         if (_acceptPending)

@@ -634,17 +634,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
     // ---------------------------------------------------------------- close
 
-    public ValueTask DisposeAsync()
-    {
-        if (!Loop.IsLoopThread)
-        {
-            return Loop.InvokeAsync(DisposeAsync);
-        }
-
-        Close();
-        return ValueTask.CompletedTask;
-    }
-
     protected override void OnClosing()
     {
         _connectCompletion?.TrySetResult(Uv.UV_ECANCELED);

@@ -381,17 +381,6 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
         }
     }
 
-    public ValueTask DisposeAsync()
-    {
-        if (!Loop.IsLoopThread)
-        {
-            return Loop.InvokeAsync(DisposeAsync);
-        }
-
-        Close();
-        return ValueTask.CompletedTask;
-    }
-
     protected override void OnClosing()
     {
         if (_receivePending)

@@ -451,23 +451,22 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         }
     }
 
-    public ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        if (!Loop.IsLoopThread)
+        // Off the loop the base hands this very method to the loop; there, the socket closes at once and the path it
+        // bound goes with it.
+        if (!Loop.IsLoopThread || IsClosed)
         {
-            return Loop.InvokeAsync(DisposeAsync);
+            return base.DisposeAsync();
         }
 
-        if (!IsClosed)
+        ValueTask closed = base.DisposeAsync();
+        if (_path is not null)
         {
-            Close();
-            if (_path is not null)
-            {
-                File.Delete(_path);
-            }
+            File.Delete(_path);
         }
 
-        return ValueTask.CompletedTask;
+        return closed;
     }
 
     protected override void OnClosing()
