@@ -21,7 +21,8 @@ public sealed class TasksBackend : IAsyncBackend
         TimeProvider = options?.TimeProvider ?? TimeProvider.System;
         Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
-            | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0);
+            | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0)
+            | BackendCapabilities.Subprocesses;
     }
 
     /// <inheritdoc />
@@ -157,5 +158,18 @@ public sealed class TasksBackend : IAsyncBackend
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Runs on <see cref="System.Diagnostics.Process"/>: the runtime forks and execs the child, reaps it from its SIGCHLD
+    /// handling and gives pipe streams on its own epoll engine.
+    /// </remarks>
+    public ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        return new ValueTask<IAsyncProcess>(TasksProcess.Start(options));
     }
 }
