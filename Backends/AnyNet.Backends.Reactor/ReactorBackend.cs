@@ -37,6 +37,7 @@ public sealed class ReactorBackend : IAsyncBackend
         TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | BackendCapabilities.Subprocesses
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
@@ -194,6 +195,24 @@ public sealed class ReactorBackend : IAsyncBackend
         }
 
         return addresses.Length > 0 ? addresses : throw new NameResolutionException(host, "no address of the requested family");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// posix_spawn(3) with file actions for the pipes, the parent's ends non-blocking in the loop's epoll, and a pidfd
+    /// (pidfd_open(2)) in epoll for the exit: no SIGCHLD handler is installed and the runtime's own is left alone.
+    /// </remarks>
+    public async ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        if (!_loop.IsOnLoopThread)
+        {
+            return await _loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(Spawner.Spawn(_loop, options)));
+        }
+
+        return Spawner.Spawn(_loop, options);
     }
 
     /// <inheritdoc />
