@@ -37,7 +37,7 @@ public sealed class ReactorBackend : IAsyncBackend
         TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
-            | BackendCapabilities.Subprocesses
+            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
@@ -209,10 +209,10 @@ public sealed class ReactorBackend : IAsyncBackend
         _lifetime.ThrowIfStopping();
         if (!_loop.IsOnLoopThread)
         {
-            return await _loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(Spawner.Spawn(_loop, options)));
+            return await _loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(ChildProcess.Start(_loop, options)));
         }
 
-        return Spawner.Spawn(_loop, options);
+        return ChildProcess.Start(_loop, options);
     }
 
     /// <inheritdoc />
@@ -285,5 +285,16 @@ public sealed class ReactorBackend : IAsyncBackend
             stream.CloseOnLoop();
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the runtime's own signal handling (<see cref="RuntimeSignalReceiver"/>, which explains why not signalfd or
+    /// uv_signal_t); the receiver's awaits resume on the caller's context.
+    /// </remarks>
+    public ISignalReceiver OpenSignalReceiver(params System.Runtime.InteropServices.PosixSignal[] signals)
+    {
+        _lifetime.ThrowIfStopping();
+        return new RuntimeSignalReceiver(signals);
     }
 }

@@ -22,7 +22,7 @@ public sealed class TasksBackend : IAsyncBackend
         Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
             | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0)
-            | BackendCapabilities.Subprocesses;
+            | BackendCapabilities.Subprocesses | (OperatingSystem.IsWindows() ? 0 : BackendCapabilities.Signals);
     }
 
     /// <inheritdoc />
@@ -171,5 +171,16 @@ public sealed class TasksBackend : IAsyncBackend
         cancellationToken.ThrowIfCancellationRequested();
         _lifetime.ThrowIfStopping();
         return new ValueTask<IAsyncProcess>(TasksProcess.Start(options));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the runtime's own signal handling (<see cref="RuntimeSignalReceiver"/>, which explains why not signalfd or
+    /// uv_signal_t); the receiver's awaits resume on the caller's context.
+    /// </remarks>
+    public ISignalReceiver OpenSignalReceiver(params System.Runtime.InteropServices.PosixSignal[] signals)
+    {
+        _lifetime.ThrowIfStopping();
+        return new RuntimeSignalReceiver(signals);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class ChildProcess : ReactorSocket, IAsyncProcess
     private readonly string _fileName;
     private int _disposed;
 
-    public ChildProcess(EventLoop loop, SafeFd pidfd, int pid, string fileName, PipeEnd? stdin, PipeEnd? stdout, PipeEnd? stderr)
+    private ChildProcess(EventLoop loop, SafeFd pidfd, int pid, string fileName, PipeEnd? stdin, PipeEnd? stdout, PipeEnd? stderr)
         : base(loop, pidfd, Libc.EPOLLIN)
     {
         _pidfd = pidfd;
@@ -24,6 +24,22 @@ internal sealed class ChildProcess : ReactorSocket, IAsyncProcess
         StandardOutput = stdout;
         StandardError = stderr;
         Reader = new ExitObserver(this);
+    }
+
+    /// <summary>Spawns the child (loop thread) and starts watching it.</summary>
+    public static ChildProcess Start(EventLoop loop, ProcessStartOptions options)
+    {
+        SpawnedProcess spawned = PosixSpawn.Spawn(options);
+        var child = new ChildProcess(
+            loop,
+            new SafeFd(spawned.PidFd),
+            spawned.Pid,
+            options.FileName,
+            spawned.StandardInputFd < 0 ? null : new PipeEnd(loop, new SafeFd(spawned.StandardInputFd), isReader: false, "standard input"),
+            spawned.StandardOutputFd < 0 ? null : new PipeEnd(loop, new SafeFd(spawned.StandardOutputFd), isReader: true, "standard output"),
+            spawned.StandardErrorFd < 0 ? null : new PipeEnd(loop, new SafeFd(spawned.StandardErrorFd), isReader: true, "standard error"));
+        child.StartWatching();
+        return child;
     }
 
     public int Pid { get; }
@@ -97,25 +113,16 @@ internal sealed class ChildProcess : ReactorSocket, IAsyncProcess
 
     public override string ToString() => $"process {Pid} ({_fileName})";
 
-    protected override unsafe void OnClosed()
+    protected override void OnClosed()
     {
         // The loop is stopping (backend disposed) with the child still running: kill it and reap it off the loop, so
         // neither a child nor a zombie outlives the backend. (The pidfd is closed; the pid stays ours until reaped.)
         if (!_exited.Task.IsCompleted)
         {
-            _ = Libc.Kill(Pid, Libc.SIGKILL);
+            PosixSpawn.KillUnreaped(Pid);
             int pid = Pid;
             TaskCompletionSource<int> exited = _exited;
-            _ = Task.Run(() =>
-            {
-                int status;
-                int result;
-                while ((result = Libc.WaitPid(pid, &status, 0)) < 0 && Libc.LastErrno == Libc.EINTR)
-                {
-                }
-
-                exited.TrySetResult(result == pid ? ProcessLaunch.ExitCodeFromWaitStatus(status) : 128 + Libc.SIGKILL);
-            });
+            _ = Task.Run(() => exited.TrySetResult(PosixSpawn.Reap(pid)));
         }
     }
 
@@ -131,7 +138,7 @@ internal sealed class ChildProcess : ReactorSocket, IAsyncProcess
         {
             _pidfd.DangerousAddRef(ref added);
             // ESRCH: it exited (not yet reaped, or just reaped by the loop); nothing to signal.
-            _ = Libc.Syscall(Libc.SYS_pidfd_send_signal, _pidfd.Fd, signal, 0, 0);
+            _ = PosixSpawn.Signal(_pidfd.Fd, signal);
         }
         catch (ObjectDisposedException)
         {
@@ -146,21 +153,14 @@ internal sealed class ChildProcess : ReactorSocket, IAsyncProcess
         }
     }
 
-    private unsafe bool TryReap()
+    private bool TryReap()
     {
-        int status;
-        int result;
-        while ((result = Libc.WaitPid(Pid, &status, Libc.WNOHANG)) < 0 && Libc.LastErrno == Libc.EINTR)
-        {
-        }
-
-        if (result == 0)
+        if (PosixSpawn.TryReap(Pid) is not { } exitCode)
         {
             return false;
         }
 
-        // ECHILD would mean someone else reaped it (a SIGCHLD handler with SIG_IGN semantics): report it as killed.
-        _exited.TrySetResult(result == Pid ? ProcessLaunch.ExitCodeFromWaitStatus(status) : 128 + Libc.SIGKILL);
+        _exited.TrySetResult(exitCode);
         return true;
     }
 

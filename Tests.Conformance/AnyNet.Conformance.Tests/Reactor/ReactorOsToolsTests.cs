@@ -6,3 +6,7 @@ namespace AnyNet.Conformance.Tests.Reactor;
 public sealed class ReactorProcessTests : ProcessConformance<ReactorFixture>;
 
 public sealed class ReactorLeakTests : LeakConformance<ReactorFixture>;
+
+public sealed class ReactorSignalTests : SignalConformance<ReactorFixture>;
+
+public sealed class ReactorFileTests : FileConformance<ReactorFixture>;

@@ -6,3 +6,7 @@ namespace AnyNet.Conformance.Tests.Tasks;
 public sealed class TasksProcessTests : ProcessConformance<TasksFixture>;
 
 public sealed class TasksLeakTests : LeakConformance<TasksFixture>;
+
+public sealed class TasksSignalTests : SignalConformance<TasksFixture>;
+
+public sealed class TasksFileTests : FileConformance<TasksFixture>;

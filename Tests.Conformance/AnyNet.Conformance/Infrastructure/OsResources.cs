@@ -6,6 +6,25 @@ public static class OsResources
     /// <summary>The number of descriptors open in this process (/proc/self/fd).</summary>
     public static int OpenDescriptorCount() => Directory.GetFiles("/proc/self/fd").Length;
 
+    /// <summary>What each open descriptor of this process points at (/proc/self/fd links), by number.</summary>
+    public static IReadOnlyDictionary<int, string> OpenDescriptors()
+    {
+        var result = new Dictionary<int, string>();
+        foreach (string link in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                result[int.Parse(Path.GetFileName(link), System.Globalization.CultureInfo.InvariantCulture)] = new FileInfo(link).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+                // Closed while listing (the listing's own descriptor).
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The pids whose parent is this process, zombies included (/proc/*/stat field 4).</summary>
     public static IReadOnlyList<int> ChildPids()
     {

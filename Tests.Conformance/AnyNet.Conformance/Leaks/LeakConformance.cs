@@ -16,7 +16,7 @@ public abstract class LeakConformance<TFixture> : ConformanceTest<TFixture>
     protected Task CheckNoLeakAsync(Func<IAsyncBackend, CancellationToken, Task> round, int rounds = 5) => RunAsync(async (backend, token) =>
     {
         await round(backend, token);
-        int descriptors = OsResources.OpenDescriptorCount();
+        IReadOnlyDictionary<int, string> before = OsResources.OpenDescriptors();
         int children = OsResources.ChildPids().Count;
         for (int i = 0; i < rounds; i++)
         {
@@ -24,7 +24,9 @@ public abstract class LeakConformance<TFixture> : ConformanceTest<TFixture>
         }
 
         Assert.Equal(children, OsResources.ChildPids().Count);
-        Assert.Equal(descriptors, OsResources.OpenDescriptorCount());
+        IReadOnlyDictionary<int, string> after = OsResources.OpenDescriptors();
+        string[] added = [.. after.Where(pair => !before.TryGetValue(pair.Key, out string? target) || target != pair.Value).Select(pair => $"{pair.Key} -> {pair.Value}")];
+        Assert.True(after.Count <= before.Count, $"{after.Count - before.Count} more descriptors after {rounds} rounds; new: {string.Join(", ", added)}");
     }, TimeSpan.FromSeconds(60));
 
     [SkippableFact]
@@ -50,4 +52,42 @@ public abstract class LeakConformance<TFixture> : ConformanceTest<TFixture>
             await Assert.ThrowsAsync<DirectoryNotFoundException>(async () => await backend.OpenProcessAsync(new ProcessStartOptions("true") { WorkingDirectory = "/nonexistent/anynet-dir" }, token));
         });
     }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public virtual Task Signal_receivers_leak_no_descriptor()
+    {
+        RequireCapability(BackendCapabilities.Signals, "receiving POSIX signals");
+        return CheckNoLeakAsync(async (backend, token) =>
+        {
+            await using (ISignalReceiver receiver = backend.OpenSignalReceiver(System.Runtime.InteropServices.PosixSignal.SIGWINCH))
+            {
+                SelfSignal.Send(SelfSignal.SIGWINCH);
+                await receiver.ReceiveAsync(token);
+            }
+
+            Assert.Throws<ArgumentException>(() => backend.OpenSignalReceiver(System.Runtime.InteropServices.PosixSignal.SIGWINCH, (System.Runtime.InteropServices.PosixSignal)9));
+        });
+    }
+
+    [SkippableFact]
+    public virtual Task Files_leak_no_descriptor() => CheckNoLeakAsync(async (backend, token) =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), "anynet-leak-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await AnyNet.IO.File.WriteAllBytesAsync(path, new byte[100], cancellationToken: token);
+            await using (AnyNet.IO.AsyncFile file = await AnyNet.IO.File.OpenAsync(path, FileMode.Open, cancellationToken: token))
+            {
+                await file.ReceiveAsync(new byte[10], token);
+            }
+
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => AnyNet.IO.File.OpenAsync(Path.GetTempPath(), FileMode.Open, cancellationToken: token));
+            await Assert.ThrowsAsync<FileNotFoundException>(() => AnyNet.IO.File.OpenAsync(path + ".missing", FileMode.Open, cancellationToken: token));
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    });
 }
