@@ -4,3 +4,5 @@ using AnyNet.Conformance;
 namespace AnyNet.Conformance.Tests.Libuv;
 
 public sealed class LibuvTypedAttributeTests : TypedAttributeConformance<LibuvFixture>;
+
+public sealed class LibuvListenEverywhereTests : ListenEverywhereConformance<LibuvFixture>;

@@ -4,3 +4,5 @@ using AnyNet.Conformance;
 namespace AnyNet.Conformance.Tests.Reactor;
 
 public sealed class ReactorTypedAttributeTests : TypedAttributeConformance<ReactorFixture>;
+
+public sealed class ReactorListenEverywhereTests : ListenEverywhereConformance<ReactorFixture>;

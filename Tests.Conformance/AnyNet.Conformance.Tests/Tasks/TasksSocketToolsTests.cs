@@ -4,3 +4,5 @@ using AnyNet.Conformance;
 namespace AnyNet.Conformance.Tests.Tasks;
 
 public sealed class TasksTypedAttributeTests : TypedAttributeConformance<TasksFixture>;
+
+public sealed class TasksListenEverywhereTests : ListenEverywhereConformance<TasksFixture>;
