@@ -190,7 +190,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         int immediate = TryReceive(buffer.Span);
         if (immediate >= 0)
         {
-            return new ValueTask<int>(immediate);
+            return _receive.TryCompleteAtOnce() ? new ValueTask<int>(immediate) : _receive.AsValueTaskOfT(_receive.Defer(immediate));
         }
 
         if (immediate != -Libc.EAGAIN)
@@ -430,7 +430,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             int written = TryWrite(data.Span);
             if (written == data.Length)
             {
-                return ValueTask.CompletedTask;
+                return _send.TryCompleteAtOnce() ? ValueTask.CompletedTask : _send.AsValueTask(_send.Defer(true));
             }
 
             if (written < 0 && written != Uv.UV_EAGAIN)

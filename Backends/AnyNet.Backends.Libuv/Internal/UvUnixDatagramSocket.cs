@@ -155,7 +155,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         int errno = TryReceive(buffer, out DatagramReceiveResult result);
         if (errno == 0)
         {
-            return new ValueTask<DatagramReceiveResult>(result);
+            return _receive.TryCompleteAtOnce() ? new ValueTask<DatagramReceiveResult>(result) : _receive.AsValueTaskOfT(_receive.Defer(result));
         }
 
         if (errno != Libc.EAGAIN)
