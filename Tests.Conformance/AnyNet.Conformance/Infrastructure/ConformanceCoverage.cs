@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace AnyNet.Conformance;
@@ -20,11 +21,16 @@ namespace AnyNet.Conformance;
 /// </example>
 public static class ConformanceCoverage
 {
+    // Test code reflecting over test assemblies: never trimmed or compiled ahead of time.
+    private const string Why = "Reflects over the conformance library's and the test assembly's types.";
+
     /// <summary>
     /// The area classes (closed over <typeparamref name="TFixture"/>) that <paramref name="testAssembly"/> has no concrete
     /// class for, by name, sorted. Areas whose fixture constraint <typeparamref name="TFixture"/> does not meet (the
     /// virtual-time area needs <see cref="IVirtualTimeBackendFixture"/>) are not required.
     /// </summary>
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     public static IReadOnlyList<string> FindMissingAreas<TFixture>(Assembly testAssembly)
         where TFixture : IBackendFixture, new()
     {
@@ -49,6 +55,8 @@ public static class ConformanceCoverage
     /// conformance area and <typeparamref name="TFixture"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">At least one area has no class; the message lists them all.</exception>
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     public static void AssertEveryAreaCovered<TFixture>(Assembly testAssembly)
         where TFixture : IBackendFixture, new()
     {
@@ -67,6 +75,8 @@ public static class ConformanceCoverage
     }
 
     /// <summary>Every area class of the conformance library (open generic types).</summary>
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     public static IReadOnlyList<Type> Areas() =>
         typeof(ConformanceTest<>).Assembly.GetExportedTypes()
             .Where(t => t.IsClass && t.IsAbstract && t.IsGenericTypeDefinition && t.GetGenericArguments().Length == 1)
@@ -74,6 +84,8 @@ public static class ConformanceCoverage
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToArray();
 
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     private static bool DerivesFromConformanceTest(Type type)
     {
         for (Type? current = type.BaseType; current is not null; current = current.BaseType)
@@ -87,17 +99,23 @@ public static class ConformanceCoverage
         return false;
     }
 
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     private static bool HasTests(Type type) =>
         type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Any(m => m.GetCustomAttributes(inherit: true).Any(a => a is Xunit.FactAttribute));
 
     // An intermediate base such as ByteStreamConformance<T> leaves members for each stream kind to supply: it is not
     // an area itself; its concrete kinds (TcpStreamConformance<T>...) are.
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     private static bool HasAbstractMembers(Type type) =>
         type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance).Any(m => m.IsAbstract)
         || type.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
             .Any(p => p.GetMethod?.IsAbstract == true);
 
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     private static Type? TryClose(Type area, Type fixture)
     {
         try
@@ -113,6 +131,8 @@ public static class ConformanceCoverage
 
     private static string AreaName(Type area) => area.Name[..area.Name.IndexOf('`', StringComparison.Ordinal)];
 
+    [RequiresUnreferencedCode(Why)]
+    [RequiresDynamicCode(Why)]
     private static IEnumerable<Type> LoadableTypes(Assembly assembly)
     {
         try
