@@ -70,12 +70,22 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
 
     /// <summary>Binds the listener and starts serving. A bind failure throws, with the endpoint in the message, and fails the host's start.</summary>
     /// <exception cref="IOException">The endpoint could not be bound; the backend's error is the inner exception.</exception>
-    /// <exception cref="InvalidOperationException">The server was already started.</exception>
+    /// <remarks>
+    /// Calling it again after it succeeded does nothing, so that <see cref="AnyNetHost.RunAsync(Func{IHost}, TextWriter?, CancellationToken)"/>
+    /// can bind every server before the host starts (and report a bind failure in one line) and the host's own start
+    /// then finds them listening.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">An earlier start failed or was cancelled.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
+            if (_listener is not null && !_stopping)
+            {
+                return;
+            }
+
             throw new InvalidOperationException($"The AnyNet server on {EndPoint} was already started.");
         }
 
@@ -245,7 +255,8 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         }
         catch (Exception error)
         {
-            throw new IOException($"The AnyNet server could not listen on {EndPoint} with the '{backend.Name}' backend: {error.Message}", error);
+            string source = _definition.Options.ConfigurationKey is { } key ? $" ({key})" : string.Empty;
+            throw new IOException($"The AnyNet server could not listen on {EndPoint}{source} with the '{backend.Name}' backend: {error.Message}", error);
         }
 
         try
