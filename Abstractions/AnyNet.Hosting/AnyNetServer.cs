@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using AnyNet.Backends;
 using AnyNet.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -322,8 +324,18 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
     private async Task<Exception?> RunHandlerAsync(ISocketStream stream, CountingSocketStream connection, long id, EndPoint? remote, CancellationToken cancellationToken)
     {
         Task handling = InvokeHandlerAsync(connection, cancellationToken);
+        Task<bool>? endedAfterCancel = null;
         if (!handling.IsCompleted)
         {
+            // Whether the server's cancellation ended the handler is decided the moment the handler ends: on a loop
+            // backend the cancellation can end a handler blocked in a receive before this method resumes below, so
+            // checking here whether it still runs would miss it (and report 0 connections force-closed).
+            endedAfterCancel = handling.ContinueWith(
+                static (_, state) => ((CancellationTokenSource)state!).IsCancellationRequested,
+                _forceClose,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled))
             {
@@ -335,9 +347,13 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
                 // The drain timeout expired (or the backend is being disposed). Closing the connection as well as
                 // cancelling the token wakes a handler blocked in a receive or send that does not watch the token.
                 // This runs on the backend's scheduler, where the connection lives.
-                Interlocked.Increment(ref _forceClosed);
                 await stream.DisposeAsync();
             }
+        }
+
+        if (endedAfterCancel is not null && await endedAfterCancel)
+        {
+            Interlocked.Increment(ref _forceClosed);
         }
 
         try
@@ -350,6 +366,13 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             // The server ended the connection; whatever the handler then threw is a consequence, not its failure.
             Log.HandlerEndedAfterClose(_logger, id, remote, error.GetType().FullName);
             return null;
+        }
+        catch (Exception error) when (IsPeerLoss(error))
+        {
+            // A peer that resets or vanishes is part of a server's normal life (Kestrel logs it at Debug too): no
+            // stack trace, and not a handler failure.
+            Log.ConnectionLost(_logger, id, remote, _endPointText, error.Message);
+            return error;
         }
         catch (Exception error)
         {
@@ -423,6 +446,20 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             Log.ServerFaulted(_logger, error, _endPointText);
             _services.GetService<IHostApplicationLifetime>()?.StopApplication();
         }
+    }
+
+    private static bool IsPeerLoss(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is BrokenResourceException or EndOfStreamException
+                || (e is SocketException socketError && SocketErrors.IsConnectionFailure(socketError.SocketErrorCode)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static AnyNetEndPoint? Describe(EndPoint? endPoint)

@@ -102,6 +102,7 @@ public sealed class ReactorBackend : IAsyncBackend
         options.Validate();
         _lifetime.ThrowIfStopping();
         var endPoint = new UnixDomainSocketEndPoint(path);
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
         SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_STREAM, endPoint);
         return Sys.CloseOnFailure(fd, fd =>
         {
@@ -148,6 +149,11 @@ public sealed class ReactorBackend : IAsyncBackend
         UnixDomainSocketEndPoint? local = path is null ? null : new UnixDomainSocketEndPoint(path);
         UnixDomainSocketEndPoint? remote = remotePath is null ? null : new UnixDomainSocketEndPoint(remotePath);
         EndPoint named = (EndPoint?)local ?? remote ?? SockAddr.Unnamed;
+        if (path is not null)
+        {
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
+        }
+
         SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_DGRAM, named);
         return Sys.CloseOnFailure(fd, fd =>
         {

@@ -85,6 +85,7 @@ public sealed class TasksBackend : IAsyncBackend
         _lifetime.ThrowIfStopping();
         var endPoint = new UnixDomainSocketEndPoint(path);
         SocketSetup.ThrowIfPathExists(path, endPoint);
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         SocketSetup.BindAndListen(socket, endPoint, options.Backlog);
         return new SocketListener(socket, path);
@@ -108,6 +109,7 @@ public sealed class TasksBackend : IAsyncBackend
         if (path is not null)
         {
             SocketSetup.ThrowIfPathExists(path, local!);
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
         }
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

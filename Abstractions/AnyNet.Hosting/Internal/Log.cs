@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(AnyNetLogEvents.HandlerEndedAfterClose, LogLevel.Debug, "The handler of connection {ConnectionId} from {RemoteEndPoint} ended with {ErrorType} after the server closed the connection")]
     public static partial void HandlerEndedAfterClose(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string? errorType);
+
+    [LoggerMessage(AnyNetLogEvents.ConnectionLost, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} on {EndPoint} was lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string endPoint, string reason);
 }

@@ -101,6 +101,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"bind ({endPoint}) failed: the path '{path}' already exists");
         }
 
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
+
         var listener = new UvListener(loop, isPipe: true, AddressFamily.Unix);
         try
         {
