@@ -30,6 +30,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _forceClose = new();
     private readonly Lock _stopGate = new();
+    private readonly BackendEventLog _backendEvents = new();
     private (Task ListenerClosed, Task Stopped)? _stop;
     private IAsyncBackend? _backend;
     private AnyNetMetrics? _metrics;
@@ -267,6 +268,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             _endPointText = LocalEndPoint.ToString();
             _tags = AnyNetMetrics.Tags(backend.Name, _endPointText);
             _listener = listener;
+            _backendEvents.Attach(_logger, listener.LocalEndPoint.ToString() ?? string.Empty, _endPointText);
             Log.ServerStarted(_logger, _endPointText, backend.Name);
             listening.TrySetResult();
 
@@ -280,6 +282,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         finally
         {
             await listener.DisposeAsync();
+            _backendEvents.Dispose();
         }
     }
 

@@ -22,6 +22,7 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     private bool _connectionReady;
     private int _backlog;
     private int _lastError;
+    private int _backoffs;
     private CancellationToken _acceptToken;
     private CancellationTokenRegistration _acceptRegistration;
 
@@ -203,6 +204,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         }
         catch (Exception e)
         {
+            // Contained, not rethrown into libuv; the listener stays open (one failed accept must not end a server) and
+            // the waiting accept goes on waiting for the next connection.
             LibuvLoop.ReportCallbackFailure(e);
         }
     }
@@ -214,7 +217,20 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             // EMFILE/ENFILE/ECONNABORTED...: libuv keeps listening (and sheds the connection for EMFILE); the waiting
             // accept simply goes on waiting.
             _lastError = status;
+            if (status is -24 or -23 && _backoffs++ == 0)
+            {
+                // Once per episode, not per callback; the next accepted connection ends the episode. libuv waits for
+                // the next connection itself (no timer: it does not spin).
+                BackendEventSource.Log.AcceptBackoff("libuv", LocalEndPoint?.ToString() ?? string.Empty, -status, 0);
+            }
+
             return;
+        }
+
+        if (_backoffs > 0)
+        {
+            BackendEventSource.Log.AcceptRecovered("libuv", LocalEndPoint?.ToString() ?? string.Empty, _backoffs);
+            _backoffs = 0;
         }
 
         _connectionReady = true;

@@ -354,7 +354,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 

@@ -11,6 +11,8 @@ internal sealed class SocketListener : ISocketListener
 
     private readonly Socket _socket;
     private readonly string? _unixPath;
+    private readonly ReserveDescriptor _reserve = new();
+    private int _backoffs;
     private OperationGate _acceptGate;
     private volatile bool _closed;
 
@@ -39,6 +41,13 @@ internal sealed class SocketListener : ISocketListener
                 try
                 {
                     Socket accepted = await _socket.AcceptAsync(cancellationToken);
+                    if (_backoffs > 0)
+                    {
+                        BackendEventSource.Log.AcceptRecovered("tasks", LocalEndPoint.ToString() ?? string.Empty, _backoffs);
+                        _backoffs = 0;
+                        _reserve.Restore();
+                    }
+
                     if (accepted.ProtocolType == ProtocolType.Tcp)
                     {
                         accepted.NoDelay = true;
@@ -50,7 +59,15 @@ internal sealed class SocketListener : ISocketListener
                 {
                     if (error.SocketErrorCode == SocketError.TooManyOpenSockets)
                     {
-                        BackendEventSource.Log.AcceptBackoff("tasks", LocalEndPoint.ToString() ?? string.Empty, error.ErrorCode, (int)s_descriptorBackoff.TotalMilliseconds);
+                        // Give up the spare descriptor to take the connection at the head of the backlog and close it,
+                        // so its client learns at once; then wait, since retrying at once would spin.
+                        _ = _reserve.ShedWith(ShedOne);
+                        if (_backoffs++ == 0)
+                        {
+                            // Once per episode, not once per attempt; AcceptRecovered ends the episode.
+                            BackendEventSource.Log.AcceptBackoff("tasks", LocalEndPoint.ToString() ?? string.Empty, error.ErrorCode, (int)s_descriptorBackoff.TotalMilliseconds);
+                        }
+
                         await Task.Delay(s_descriptorBackoff, cancellationToken);
                     }
                 }
@@ -66,11 +83,30 @@ internal sealed class SocketListener : ISocketListener
         }
     }
 
+    // Runs with the spare descriptor closed: takes the waiting connection without blocking (Poll first) and closes it.
+    private void ShedOne()
+    {
+        try
+        {
+            if (_socket.Poll(0, SelectMode.SelectRead))
+            {
+                // Non-blocking, so that a connection that vanished since the poll cannot block this thread in accept.
+                _socket.Blocking = false;
+                _socket.Accept().Dispose();
+            }
+        }
+        catch (SocketException)
+        {
+            // Still no descriptor, or the connection vanished: the back-off follows either way.
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         if (!_closed)
         {
             _closed = true;
+            _reserve.Dispose();
             SocketFailures.CloseAndUnlink(_socket, _unixPath);
         }
 
