@@ -306,14 +306,22 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         metrics.ActiveConnections.Add(1, _tags);
         long started = _timeProvider.GetTimestamp();
         Log.ConnectionAccepted(_logger, id, remote, _endPointText);
-        var connection = new CountingSocketStream(stream, metrics, _tags);
+        var connection = new CountingSocketStream(stream, metrics, _tags, _timeProvider);
+        IdleTimeoutWatch? idle = _definition.Options.IdleTimeout is TimeSpan idleTimeout
+            ? new IdleTimeoutWatch(_timeProvider, idleTimeout, connection, () =>
+            {
+                Log.IdleTimeout(_logger, id, remote, _endPointText, idleTimeout);
+                _ = stream.DisposeAsync().AsTask();
+            })
+            : null;
         Exception? failure = null;
         try
         {
-            failure = await RunHandlerAsync(stream, connection, id, remote, cancellationToken);
+            failure = await RunHandlerAsync(stream, connection, id, remote, idle, cancellationToken);
         }
         finally
         {
+            idle?.Dispose();
             // Closed here rather than by ServeAsync so that the metrics and the log below describe a closed connection.
             await stream.DisposeAsync();
             Interlocked.Decrement(ref _active);
@@ -324,7 +332,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         }
     }
 
-    private async Task<Exception?> RunHandlerAsync(ISocketStream stream, CountingSocketStream connection, long id, EndPoint? remote, CancellationToken cancellationToken)
+    private async Task<Exception?> RunHandlerAsync(ISocketStream stream, CountingSocketStream connection, long id, EndPoint? remote, IdleTimeoutWatch? idle, CancellationToken cancellationToken)
     {
         Task handling = InvokeHandlerAsync(connection, cancellationToken);
         Task<bool>? endedAfterCancel = null;
@@ -364,7 +372,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             await handling;
             return null;
         }
-        catch (Exception error) when (cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (cancellationToken.IsCancellationRequested || idle?.Fired == true)
         {
             // The server ended the connection; whatever the handler then threw is a consequence, not its failure.
             Log.HandlerEndedAfterClose(_logger, id, remote, error.GetType().FullName);

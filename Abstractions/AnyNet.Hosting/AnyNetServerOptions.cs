@@ -22,6 +22,13 @@ public sealed class AnyNetServerOptions
     public int? MaxConnections { get; set; }
 
     /// <summary>
+    /// Closes a connection that received and sent nothing for this long (its handler then ends, logged at Debug).
+    /// Null (the default): never. A pending receive is not traffic: this is what ends connections whose peer vanished
+    /// without a FIN or RST.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>
     /// The configuration key <see cref="Endpoint"/> was read from (for example <c>HostedEcho:Endpoints:0</c>), or null.
     /// Start-up errors about the endpoint (malformed, or it cannot be bound) name it, so an operator knows what to fix.
     /// </summary>
@@ -47,6 +54,11 @@ public sealed class AnyNetServerOptions
         if (DrainTimeout is TimeSpan drain && drain < TimeSpan.Zero && drain != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(DrainTimeout), drain, $"The drain timeout of the server on {Endpoint} must not be negative.");
+        }
+
+        if (IdleTimeout is TimeSpan idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdleTimeout), idle, $"The idle timeout of the server on {Endpoint} must be positive (or null for none).");
         }
 
         if (Backlog <= 0)

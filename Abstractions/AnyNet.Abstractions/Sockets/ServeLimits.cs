@@ -9,9 +9,10 @@ namespace AnyNet;
 /// </summary>
 /// <remarks>
 /// Running out of descriptors hurts more than the failed accept: the .NET runtime itself needs descriptors to start a
-/// thread, and a process at its limit can abort with "Out of memory" while growing the thread pool. So the default
-/// leaves headroom below <c>RLIMIT_NOFILE</c> (getrlimit(2)) for the runtime, logging, files and outgoing connections:
-/// the soft limit minus an eighth of it, and at least 64 descriptors. Descriptors are per process, so the limit is
+/// thread, and a process at its limit can abort with "Out of memory" while growing the thread pool. So the default,
+/// computed when the first server starts, is what <c>RLIMIT_NOFILE</c> (getrlimit(2)) leaves after the descriptors
+/// already open, minus headroom for the runtime, logging, files and outgoing connections (an eighth of the limit, at
+/// least 64 descriptors). Descriptors are per process, so the limit is
 /// shared by every server and backend in the process. Raise <see cref="Connections"/>' <c>TotalTokens</c> (or the
 /// process's <c>ulimit -n</c>) to serve more.
 /// </remarks>
@@ -20,7 +21,7 @@ public static partial class ServeLimits
     private const int RlimitNofile = 7;       // RLIMIT_NOFILE on Linux (x86-64 and arm64)
     private const int MinimumHeadroom = 64;
 
-    /// <summary>The limit derived from the process's soft <c>RLIMIT_NOFILE</c> when the process started (int.MaxValue when there is none).</summary>
+    /// <summary>The limit derived from the process's soft <c>RLIMIT_NOFILE</c> when first read (int.MaxValue when there is none).</summary>
     public static int DefaultMaxConnections { get; } = ComputeDefault();
 
     /// <summary>
@@ -29,14 +30,31 @@ public static partial class ServeLimits
     /// </summary>
     public static CapacityLimiter Connections { get; } = new(DefaultMaxConnections);
 
-    /// <summary>The descriptor headroom left for <paramref name="softLimit"/>: an eighth of it, at least 64.</summary>
+    /// <summary>
+    /// The connection limit for a soft <c>RLIMIT_NOFILE</c> of <paramref name="softLimit"/> when <paramref name="openNow"/>
+    /// descriptors are already open: what is left, minus headroom of an eighth of the limit (at least 64).
+    /// </summary>
     /// <param name="softLimit">A soft <c>RLIMIT_NOFILE</c>.</param>
-    /// <returns>The connection limit for that descriptor limit (at least 1).</returns>
-    public static int ForDescriptorLimit(long softLimit)
+    /// <param name="openNow">Descriptors the process already holds (a generic host holds 100 or more: files, watchers, pipes).</param>
+    /// <returns>The connection limit (at least 1).</returns>
+    public static int ForDescriptorLimit(long softLimit, int openNow)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(softLimit);
+        ArgumentOutOfRangeException.ThrowIfNegative(openNow);
         long headroom = Math.Max(MinimumHeadroom, softLimit / 8);
-        return (int)Math.Clamp(softLimit - headroom, 1, int.MaxValue);
+        return (int)Math.Clamp(softLimit - openNow - headroom, 1, int.MaxValue);
+    }
+
+    private static int CountOpenDescriptors()
+    {
+        try
+        {
+            return Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     private static int ComputeDefault()
@@ -53,7 +71,7 @@ public static partial class ServeLimits
                 return int.MaxValue;
             }
 
-            return ForDescriptorLimit((long)Math.Min(limit.Current, long.MaxValue));
+            return ForDescriptorLimit((long)Math.Min(limit.Current, long.MaxValue), CountOpenDescriptors());
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -291,7 +291,7 @@ internal sealed unsafe partial class LibuvLoop
             }
             catch (Exception e)
             {
-                // Like an exception escaping an async void method: it must not be swallowed.
+                // Never unwinds into libuv (the drain runs inside a prepare/check callback): reported and contained.
                 ReportCallbackFailure(e);
             }
 

@@ -22,7 +22,11 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     private bool _connectionReady;
     private int _backlog;
     private int _lastError;
+    // An episode of descriptor exhaustion ends only after a second without EMFILE, so that a server hovering at the
+    // limit logs one warning, not one per connection that got through.
+    private const long BackoffEpisodeQuietMs = 1000;
     private int _backoffs;
+    private long _lastBackoff;
     private CancellationToken _acceptToken;
     private CancellationTokenRegistration _acceptRegistration;
 
@@ -217,6 +221,11 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             // EMFILE/ENFILE/ECONNABORTED...: libuv keeps listening (and sheds the connection for EMFILE); the waiting
             // accept simply goes on waiting.
             _lastError = status;
+            if (status is -24 or -23)
+            {
+                _lastBackoff = Environment.TickCount64;
+            }
+
             if (status is -24 or -23 && _backoffs++ == 0)
             {
                 // Once per episode, not per callback; the next accepted connection ends the episode. libuv waits for
@@ -227,7 +236,7 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             return;
         }
 
-        if (_backoffs > 0)
+        if (_backoffs > 0 && Environment.TickCount64 - _lastBackoff >= BackoffEpisodeQuietMs)
         {
             BackendEventSource.Log.AcceptRecovered("libuv", LocalEndPoint?.ToString() ?? string.Empty, _backoffs);
             _backoffs = 0;

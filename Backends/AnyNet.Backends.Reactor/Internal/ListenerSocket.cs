@@ -68,7 +68,11 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     {
         private readonly ListenerSocket _listener;
         private ITimer? _backoff;
-        private int _backoffs;
+        // An episode of descriptor exhaustion ends only after a second without EMFILE, so that a server hovering at the
+    // limit logs one warning, not one per connection that got through.
+    private const long BackoffEpisodeQuietMs = 1000;
+    private int _backoffs;
+    private long _lastBackoff;
 
         public AcceptOperation(ListenerSocket listener) : base(listener, isReader: true) => _listener = listener;
 
@@ -94,7 +98,7 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                 int fd = Libc.Accept4(Socket.Fd, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
                 if (fd >= 0)
                 {
-                    if (_backoffs > 0)
+                    if (_backoffs > 0 && Environment.TickCount64 - _lastBackoff >= BackoffEpisodeQuietMs)
                     {
                         BackendEventSource.Log.AcceptRecovered("reactor", _listener.LocalEndPoint.ToString() ?? string.Empty, _backoffs);
                         _backoffs = 0;
@@ -147,6 +151,7 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                         // Then wait: retrying at once would spin while nothing frees a descriptor.
                         _backoff ??= Socket.Loop.TimeProvider.CreateTimer(static s => ((AcceptOperation)s!).OnReady(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                         _backoff.Change(s_resourceBackoff, Timeout.InfiniteTimeSpan);
+                        _lastBackoff = Environment.TickCount64;
                         if (_backoffs++ == 0)
                         {
                             // Once per episode, not once per attempt; AcceptRecovered ends the episode.
