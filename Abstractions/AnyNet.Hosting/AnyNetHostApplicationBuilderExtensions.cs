@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -16,7 +17,7 @@ public static class AnyNetHostApplicationBuilderExtensions
 
     /// <summary>Registers a hosted server on <paramref name="endpoint"/> whose connections <typeparamref name="THandler"/> serves.</summary>
     /// <inheritdoc cref="AnyNetServiceCollectionExtensions.AddAnyNetServer{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{AnyNetServerOptions}?)"/>
-    public static IHostApplicationBuilder AddAnyNetServer<THandler>(this IHostApplicationBuilder builder, string endpoint, Action<AnyNetServerOptions>? configure = null)
+    public static IHostApplicationBuilder AddAnyNetServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IHostApplicationBuilder builder, string endpoint, Action<AnyNetServerOptions>? configure = null)
         where THandler : class, IConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -55,7 +56,7 @@ public static class AnyNetHostApplicationBuilderExtensions
     /// <param name="configure">Sets each server's options.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="FormatException">An endpoint is malformed; the message starts with its configuration key.</exception>
-    public static IHostApplicationBuilder AddAnyNetServers<THandler>(this IHostApplicationBuilder builder, string configurationKey, IEnumerable<string> defaultEndpoints, Action<AnyNetServerOptions>? configure = null)
+    public static IHostApplicationBuilder AddAnyNetServers<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IHostApplicationBuilder builder, string configurationKey, IEnumerable<string> defaultEndpoints, Action<AnyNetServerOptions>? configure = null)
         where THandler : class, IConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(builder);
