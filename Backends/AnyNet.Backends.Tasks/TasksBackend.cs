@@ -61,6 +61,15 @@ public sealed class TasksBackend : IAsyncBackend
             SocketSetup.EnableReusePort(socket);
         }
 
+        if (options.KeepAlive is { } keepAlive)
+        {
+            // On the listening socket: Linux copies these options to every socket it accepts.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, keepAlive.IdleSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, keepAlive.IntervalSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepAlive.ProbeCount);
+        }
+
         SocketSetup.BindAndListen(socket, localEndPoint, options.Backlog);
         return new SocketListener(socket, unixPath: null);
     }

@@ -63,6 +63,23 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
                 }
             }
 
+            if (options.KeepAlive is { } keepAlive)
+            {
+                // uv_tcp_keepalive sets only SO_KEEPALIVE and TCP_KEEPIDLE, and only on a socket that exists: set all
+                // four on the listening descriptor, which Linux copies to every socket it accepts (tcp(7)).
+                int fd;
+                int status = Uv.uv_fileno(listener.Handle, &fd);
+                if (status < 0)
+                {
+                    throw UvErrors.Exception(status, "uv_fileno", endPoint);
+                }
+
+                SetOption(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1, "setsockopt(SO_KEEPALIVE)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, keepAlive.IdleSeconds, "setsockopt(TCP_KEEPIDLE)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPINTVL, keepAlive.IntervalSeconds, "setsockopt(TCP_KEEPINTVL)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPCNT, keepAlive.ProbeCount, "setsockopt(TCP_KEEPCNT)", endPoint);
+            }
+
             byte* address = stackalloc byte[SockAddr.StorageSize];
             _ = SockAddr.Write(endPoint, new Span<byte>(address, SockAddr.StorageSize));
             int bind = Uv.uv_tcp_bind(listener.Handle, address, 0);
@@ -90,6 +107,15 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         {
             listener.Close();
             throw;
+        }
+    }
+
+    private static void SetOption(int fd, int level, int name, int value, string operation, EndPoint endPoint)
+    {
+        int v = value;
+        if (Libc.setsockopt(fd, level, name, &v, sizeof(int)) != 0)
+        {
+            throw UvErrors.Exception(-Marshal.GetLastPInvokeError(), operation, endPoint);
         }
     }
 
