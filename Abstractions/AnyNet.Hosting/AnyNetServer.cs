@@ -254,7 +254,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         ISocketListener listener;
         try
         {
-            listener = backend.Listen(EndPoint, new ListenOptions { Backlog = _definition.Options.Backlog, ReusePort = _definition.Options.ReusePort });
+            listener = backend.Listen(EndPoint, new ListenOptions { Backlog = _definition.Options.Backlog, ReusePort = _definition.Options.ReusePort, KeepAlive = _definition.Options.KeepAlive });
         }
         catch (Exception error)
         {

@@ -28,6 +28,9 @@ public sealed class AnyNetServerOptions
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>TCP keepalive for every accepted connection (see <see cref="ListenOptions.KeepAlive"/>); null (the default): off.</summary>
+    public TcpKeepAlive? KeepAlive { get; set; }
+
     /// <summary>
     /// The configuration key <see cref="Endpoint"/> was read from (for example <c>HostedEcho:Endpoints:0</c>), or null.
     /// Start-up errors about the endpoint (malformed, or it cannot be bound) name it, so an operator knows what to fix.
@@ -60,6 +63,8 @@ public sealed class AnyNetServerOptions
         {
             throw new ArgumentOutOfRangeException(nameof(IdleTimeout), idle, $"The idle timeout of the server on {Endpoint} must be positive (or null for none).");
         }
+
+        KeepAlive?.Validate();
 
         if (Backlog <= 0)
         {

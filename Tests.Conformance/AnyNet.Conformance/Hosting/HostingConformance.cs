@@ -337,6 +337,25 @@ public abstract class HostingConformance<TFixture> : ConformanceTest<TFixture>
     });
 
     [SkippableFact]
+    public virtual Task A_hosted_server_with_keepalive_sets_it_on_each_connection() => RunAsync(async (client, token) =>
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "skipped: the options are read back through /proc/self/fd and getsockopt(2) (Linux).");
+        var keepAlive = new TcpKeepAlive { Idle = TimeSpan.FromSeconds(9), Interval = TimeSpan.FromSeconds(2), ProbeCount = 3 };
+        await using TestHost host = BuildHost(builder => builder.AddAnyNetServer<EchoHandler>(Loopback, options => options.KeepAlive = keepAlive));
+        await host.Host.StartAsync(token);
+        await using ISocketStream connection = await client.ConnectAsync(host.Server.LocalEndPoint!, token);
+        await connection.SendAsync("x"u8.ToArray(), token);
+        Assert.Equal("x"u8.ToArray(), await connection.ReceiveExactlyAsync(1, token));
+
+        int fd = SocketOptionReader.FindSocket(host.Server.LocalEndPoint!.IPEndPoint!, (IPEndPoint)connection.LocalEndPoint);
+        Assert.Equal(1, SocketOptionReader.GetOption(fd, SocketOptionReader.SolSocket, SocketOptionReader.SoKeepAlive));
+        Assert.Equal(9, SocketOptionReader.GetOption(fd, SocketOptionReader.IpProtoTcp, SocketOptionReader.TcpKeepIdle));
+        Assert.Equal(2, SocketOptionReader.GetOption(fd, SocketOptionReader.IpProtoTcp, SocketOptionReader.TcpKeepIntvl));
+        Assert.Equal(3, SocketOptionReader.GetOption(fd, SocketOptionReader.IpProtoTcp, SocketOptionReader.TcpKeepCnt));
+        await host.Host.StopAsync(token);
+    });
+
+    [SkippableFact]
     public virtual Task The_meter_counts_connections_bytes_durations_and_rejections() => RunAsync(async (client, token) =>
     {
         await using TestHost host = BuildHost(builder => builder.AddAnyNetServer<EchoHandler>(Loopback, options => options.MaxConnections = 1));
