@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using AnyNet.Backends.Libuv.Interop;
 using AnyNet.Testing;
@@ -98,11 +97,24 @@ internal sealed unsafe partial class LibuvLoop
         return size;
     }
 
-    /// <summary>Rethrows a failure from inside a native callback on the thread pool (it must not unwind into libuv).</summary>
+    /// <summary>
+    /// Records a failure caught inside a native callback that belongs to no one operation. It never throws: an exception
+    /// that unwinds into libuv's C code aborts the process (PAL_SEHException). Rethrowing it elsewhere is no better: it
+    /// would end the process too, and under descriptor exhaustion even queueing it to the thread pool fails (a new
+    /// thread needs descriptors), which is how such a failure used to escape into libuv. So it is logged through the
+    /// <see cref="BackendEventSource"/> (and standard error, which an operator always sees) and the loop goes on.
+    /// </summary>
     public static void ReportCallbackFailure(Exception error)
     {
-        ExceptionDispatchInfo info = ExceptionDispatchInfo.Capture(error);
-        ThreadPool.UnsafeQueueUserWorkItem(static state => ((ExceptionDispatchInfo)state!).Throw(), info);
+        try
+        {
+            BackendEventSource.Log.CallbackFailed("libuv", error.GetType().FullName ?? "Exception", error.Message);
+            Console.Error.WriteLine($"AnyNet libuv: a loop callback failed and was contained: {error}");
+        }
+        catch (Exception)
+        {
+            // Nothing is left to report with; the one rule is that nothing unwinds into native code.
+        }
     }
 
     public void Post(SendOrPostCallback callback, object? state)
@@ -296,7 +308,7 @@ internal sealed unsafe partial class LibuvLoop
             }
             catch (Exception e)
             {
-                // Like an exception escaping an async void method: it must not be swallowed.
+                // Never unwinds into libuv (the drain runs inside a prepare/check callback): reported and contained.
                 ReportCallbackFailure(e);
             }
 

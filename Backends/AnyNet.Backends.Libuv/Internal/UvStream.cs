@@ -288,7 +288,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 

@@ -176,7 +176,7 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 

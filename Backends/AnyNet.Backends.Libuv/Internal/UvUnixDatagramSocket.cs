@@ -60,6 +60,11 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"bind ({path}) failed: the path '{path}' already exists");
         }
 
+        if (path is not null)
+        {
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
+        }
+
         int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
@@ -334,7 +339,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 
