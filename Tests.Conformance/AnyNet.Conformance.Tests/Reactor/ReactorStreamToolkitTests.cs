@@ -7,3 +7,17 @@ public sealed class ReactorBufferedStreamTests : BufferedStreamConformance<React
 public sealed class ReactorBufferedTcpStreamTests : BufferedTcpStreamConformance<ReactorFixture>;
 
 public sealed class ReactorBufferedMemoryStreamTests : BufferedMemoryStreamConformance<ReactorFixture>;
+
+public sealed class ReactorStapledMemoryStreamTests : StapledMemoryStreamConformance<ReactorFixture>;
+
+public sealed class ReactorStapledTcpStreamTests : StapledTcpStreamConformance<ReactorFixture>;
+
+public sealed class ReactorStapledObjectStreamTests : StapledObjectStreamConformance<ReactorFixture>;
+
+public sealed class ReactorLengthPrefixedTcpTests : LengthPrefixedTcpConformance<ReactorFixture>;
+
+public sealed class ReactorLengthPrefixedMemoryTests : LengthPrefixedMemoryConformance<ReactorFixture>;
+
+public sealed class ReactorLineFrameTcpTests : LineFrameTcpConformance<ReactorFixture>;
+
+public sealed class ReactorLineFrameMemoryTests : LineFrameMemoryConformance<ReactorFixture>;
