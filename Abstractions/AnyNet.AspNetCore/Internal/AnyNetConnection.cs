@@ -125,7 +125,8 @@ internal sealed class AnyNetConnection : ConnectionContext,
 
     public override void Abort(ConnectionAbortedException abortReason)
     {
-        ArgumentNullException.ThrowIfNull(abortReason);
+        // Kestrel passes null when it ends a connection without a reason of its own (Http1OutputProducer).
+        abortReason ??= new ConnectionAbortedException("The connection was aborted.");
         if (_abortReason is null)
         {
             _abortReason = abortReason;
