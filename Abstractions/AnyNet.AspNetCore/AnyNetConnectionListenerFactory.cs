@@ -20,7 +20,7 @@ namespace AnyNet.AspNetCore;
 public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
     private readonly IServiceProvider _services;
-    private readonly IAsyncBackend _backend;
+    private IAsyncBackend? _backend;
     private readonly AnyNetTransportOptions _options;
     private readonly ILogger _logger;
     private readonly IMemoryPoolFactory<byte>? _memoryPoolFactory;
@@ -38,15 +38,17 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
         _services = services;
         _options = services.GetRequiredService<IOptions<AnyNetTransportOptions>>().Value;
         _options.Validate();
-        // Resolved now, not at the first bind: an unknown backend fails start-up, and the container, which creates the
-        // backend before this factory, disposes it after this factory (and so after Kestrel).
-        _backend = services.GetRequiredService<IAsyncBackend>();
         _logger = services.GetService<ILoggerFactory>()?.CreateLogger("AnyNet.AspNetCore") ?? NullLogger.Instance;
         _memoryPoolFactory = services.GetService<IMemoryPoolFactory<byte>>();
     }
 
     /// <summary>The backend the transport serves on (the first loop).</summary>
-    public IAsyncBackend Backend => _backend;
+    /// <remarks>
+    /// Resolved on first use (Kestrel's first bind, after the host validated the options): building the application
+    /// does not create the backend, and an unknown backend name fails the host's start with the options error, which
+    /// lists the registered backends.
+    /// </remarks>
+    public IAsyncBackend Backend => _backend ??= _services.GetRequiredService<IAsyncBackend>();
 
     /// <summary>How many loops a TCP endpoint is served by: <see cref="AnyNetTransportOptions.Loops"/> (default: one per core) for a loop backend, else 1.</summary>
     public int LoopCount
@@ -54,7 +56,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
         get
         {
             BackendCapabilities needed = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.ReusePort;
-            return (_backend.Capabilities & needed) == needed && CanCreateMoreLoops() ? _options.Loops ?? Environment.ProcessorCount : 1;
+            return (Backend.Capabilities & needed) == needed && CanCreateMoreLoops() ? _options.Loops ?? Environment.ProcessorCount : 1;
         }
     }
 
@@ -62,7 +64,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
     public bool CanBind(EndPoint endpoint) => endpoint switch
     {
         IPEndPoint => true,
-        UnixDomainSocketEndPoint => _backend.Capabilities.HasFlag(BackendCapabilities.UnixSockets),
+        UnixDomainSocketEndPoint => Backend.Capabilities.HasFlag(BackendCapabilities.UnixSockets),
         _ => false,
     };
 
@@ -71,7 +73,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        IReadOnlyList<IAsyncBackend> loops = endpoint is IPEndPoint ? GetLoops() : [_backend];
+        IReadOnlyList<IAsyncBackend> loops = endpoint is IPEndPoint ? GetLoops() : [Backend];
         MemoryPool<byte> pool = _memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "anynet" }) ?? new NonDisposingPool(MemoryPool<byte>.Shared);
         try
         {
@@ -121,7 +123,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
                 }
             }
 
-            _loops = [_backend, .. _extraLoops];
+            _loops = [Backend, .. _extraLoops];
             return _loops;
         }
     }

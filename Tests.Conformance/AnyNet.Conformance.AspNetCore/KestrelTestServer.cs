@@ -23,6 +23,8 @@ internal sealed class KestrelTestServer : IAsyncDisposable
 {
     public const string BackendUnderTest = "under-test";
 
+    private bool _started;
+
     private KestrelTestServer(WebApplication app, TestLogSink log)
     {
         App = app;
@@ -120,18 +122,32 @@ internal sealed class KestrelTestServer : IAsyncDisposable
         return client;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => App.StartAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await App.StartAsync(cancellationToken);
+        _started = true;
+    }
 
     public async ValueTask DisposeAsync()
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await App.StopAsync(limit.Token);
+            if (_started)
+            {
+                await App.StopAsync(limit.Token);
+            }
         }
         finally
         {
-            await App.DisposeAsync();
+            try
+            {
+                await App.DisposeAsync();
+            }
+            catch (Exception) when (!_started)
+            {
+                // A host that failed to start (the test expected it) may fail again while disposing.
+            }
         }
     }
 }

@@ -128,7 +128,9 @@ internal sealed class AnyNetConnectionListener : IConnectionListener
             await _stopAccepting.CancelAsync().ConfigureAwait(false);
         }
 
-        await _accepting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The token is not honoured: Kestrel passes an already-cancelled one when a later bind failed, and the accept
+        // loops end promptly once cancelled anyway.
+        await _accepting.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
