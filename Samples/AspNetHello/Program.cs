@@ -15,15 +15,22 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--port"] = "Hello:Port",
     ["--https-port"] = "Hello:HttpsPort",
     ["--unix"] = "Hello:Unix",
+    ["--inline"] = "Hello:Inline",
 });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("AnyNet.AspNetCore", LogLevel.Information);
 
 string backend = builder.Configuration["AnyNet:Backend"] ?? "tasks";
+// --inline true: run Kestrel and the handlers on the I/O thread (UnsafePreferInlineScheduling), for either transport.
+bool inline = builder.Configuration.GetValue("Hello:Inline", false);
 if (!string.Equals(backend, "kestrel", StringComparison.OrdinalIgnoreCase))
 {
     // The one line: Kestrel accepts through the AnyNet backend named by AnyNet:Backend.
-    builder.WebHost.UseAnyNet();
+    builder.WebHost.UseAnyNet(options => options.UnsafePreferInlineScheduling |= inline);
+}
+else
+{
+    builder.WebHost.UseSockets(options => options.UnsafePreferInlineScheduling = inline);
 }
 
 int port = builder.Configuration.GetValue("Hello:Port", 5000);
