@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AnyNet.Diagnostics;
+using AnyNet.Diagnostics.Internal;
 
 namespace AnyNet;
 
@@ -80,15 +83,28 @@ public static class AsyncBackendExtensions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         cancellationToken.ThrowIfCancellationRequested();
 
-        IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
-            ? [literal]
-            : await backend.ResolveAsync(host, AddressFamily.Unspecified, cancellationToken);
-        if (addresses.Length == 1)
+        using Activity? activity = Telemetry.Source.StartActivity(AnyNetTelemetry.ConnectActivity, ActivityKind.Client);
+        activity?.SetTag(AnyNetTelemetry.ServerAddressTag, host)
+            .SetTag(AnyNetTelemetry.ServerPortTag, port)
+            .SetTag(AnyNetTelemetry.NetworkTransportTag, "tcp");
+        long started = Telemetry.ConnectMetricsEnabled ? Stopwatch.GetTimestamp() : 0;
+        try
         {
-            return await backend.ConnectTcpAsync(new IPEndPoint(addresses[0], port), cancellationToken);
+            IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
+                ? [literal]
+                : await backend.ResolveAsync(host, AddressFamily.Unspecified, cancellationToken);
+            ISocketStream stream = addresses.Length == 1
+                ? await Internal.HappyEyeballs.AttemptAsync(backend, new IPEndPoint(addresses[0], port), cancellationToken)
+                : await Internal.HappyEyeballs.ConnectAsync(backend, host, addresses, port, cancellationToken);
+            Telemetry.RecordConnect(host, port, started, error: null);
+            return stream;
         }
-
-        return await Internal.HappyEyeballs.ConnectAsync(backend, host, addresses, port, cancellationToken);
+        catch (Exception error)
+        {
+            Telemetry.Fail(activity, error);
+            Telemetry.RecordConnect(host, port, started, error);
+            throw;
+        }
     }
 
     /// <summary>
@@ -98,7 +114,9 @@ public static class AsyncBackendExtensions
     /// <remarks>
     /// Cancelling the token stops accepting, cancels every handler and closes every connection, then throws
     /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
-    /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors.
+    /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
+    /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
+    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -106,10 +124,15 @@ public static class AsyncBackendExtensions
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(handler);
+        CapacityLimiter limit = ServeLimits.Connections;
         return TaskGroup.RunAsync(async group =>
         {
             while (true)
             {
+                // A token is taken before the accept, so at the limit nothing is accepted: connections wait in the
+                // listen backlog rather than costing a descriptor the process may not have (see ServeLimits).
+                var slot = new object();
+                await limit.AcquireOnBehalfOfAsync(slot, group.Token);
                 TStream stream;
                 try
                 {
@@ -117,14 +140,27 @@ public static class AsyncBackendExtensions
                 }
                 catch (ClosedResourceException) when (!group.IsCancellationRequested)
                 {
+                    limit.ReleaseOnBehalfOf(slot);
                     return;
+                }
+                catch
+                {
+                    limit.ReleaseOnBehalfOf(slot);
+                    throw;
                 }
 
                 group.Start(async token =>
                 {
-                    await using (stream)
+                    try
                     {
-                        await handler(stream, token);
+                        await using (stream)
+                        {
+                            await handler(stream, token);
+                        }
+                    }
+                    finally
+                    {
+                        limit.ReleaseOnBehalfOf(slot);
                     }
                 });
             }
