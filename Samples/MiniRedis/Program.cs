@@ -12,5 +12,5 @@ return await SampleMain.RunAsync(args, Usage, async (line, backend, token) =>
     line.ThrowOnUnknown();
     await using ISocketListener listener = backend.ListenTcp(endPoint);
     await SampleMain.AnnounceAsync("MiniRedis", listener.LocalEndPoint, backend.Name);
-    await new RedisServer(backend, options).ServeAsync(listener, token);
+    await new RedisServer(backend, options, ((IPEndPoint)listener.LocalEndPoint).Port).ServeAsync(listener, token);
 });

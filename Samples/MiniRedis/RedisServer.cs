@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace AnyNet.Samples.MiniRedis;
 
 /// <summary>
@@ -10,35 +8,35 @@ internal sealed class RedisServer
 {
     private readonly IAsyncBackend _backend;
     private readonly RedisOptions _options;
-    private RedisCommands? _commands;
+    private readonly RedisCommands _commands;
 
-    public RedisServer(IAsyncBackend backend, RedisOptions options)
+    /// <param name="backend">The backend (its clock drives expiry).</param>
+    /// <param name="options">Limits.</param>
+    /// <param name="port">The port INFO and CONFIG GET report.</param>
+    public RedisServer(IAsyncBackend backend, RedisOptions options, int port)
     {
         _backend = backend;
         _options = options;
         Store = new RedisStore(backend.TimeProvider);
+        _commands = new RedisCommands(Store, new RedisServerInfo(backend.Name, port, backend.TimeProvider));
     }
 
     /// <summary>The keyspace (tests look at it).</summary>
     public RedisStore Store { get; }
 
     /// <summary>Serves <paramref name="listener"/> until <paramref name="cancellationToken"/> is cancelled.</summary>
-    public Task ServeAsync(ISocketListener listener, CancellationToken cancellationToken)
-    {
-        int port = listener.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
-        _commands = new RedisCommands(Store, new RedisServerInfo(_backend.Name, port, _backend.TimeProvider));
-        return TaskGroup.RunAsync(group =>
+    public Task ServeAsync(ISocketListener listener, CancellationToken cancellationToken) =>
+        TaskGroup.RunAsync(group =>
         {
-            group.Start(SweepAsync);
+            group.Start(RunExpiryAsync);
             group.Start(token => listener.ServeAsync(ConnectionGuard.Wrap<ISocketStream>("MiniRedis", HandleAsync), token));
             return Task.CompletedTask;
         }, cancellationToken);
-    }
 
     /// <summary>Serves one client stream (any <see cref="IByteStream"/>: a socket, or a memory pair in tests).</summary>
     public async Task HandleAsync(IByteStream stream, CancellationToken cancellationToken)
     {
-        RedisCommands commands = _commands ?? throw new InvalidOperationException("ServeAsync has not started.");
+        RedisCommands commands = _commands;
 
         // leaveOpen: ServeAsync owns the socket and closes it; the buffered view only returns its pooled buffer.
         await using var input = new BufferedByteStream(stream, 16 * 1024, leaveOpen: true);
@@ -100,7 +98,8 @@ internal sealed class RedisServer
         }
     }
 
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    /// <summary>The active expiry loop (ServeAsync runs it; tests run it beside <see cref="HandleAsync"/>).</summary>
+    public async Task RunExpiryAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
