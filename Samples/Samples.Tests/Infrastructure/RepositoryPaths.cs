@@ -18,6 +18,10 @@ internal static class RepositoryPaths
 
     public static string Root => s_root.Value;
 
+    /// <summary>The built dll of a sample.</summary>
+    public static string SampleDll(string sample) =>
+        Path.Combine(Root, "Samples", sample, "bin", Configuration, "net10.0", sample + ".dll");
+
     /// <summary>Release or Debug: the same configuration the tests were built in (…/bin/Release/net10.0/).</summary>
     public static string Configuration =>
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;

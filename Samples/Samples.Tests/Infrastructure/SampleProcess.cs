@@ -22,6 +22,9 @@ internal sealed partial class SampleProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The readiness line's match.</summary>
+    public Match? Ready { get; private set; }
+
     public string Name { get; private init; } = "";
 
     /// <summary>Starts <paramref name="sample"/> on <paramref name="backend"/> and waits until it listens.</summary>
@@ -33,29 +36,34 @@ internal sealed partial class SampleProcess : IAsyncDisposable
             throw new FileNotFoundException($"The {sample} sample is not built: {dll}");
         }
 
-        var info = new ProcessStartInfo("dotnet")
+        string[] all = [dll, "--backend", backend, .. args];
+        if (!args.Contains("--port") && !args.Contains("--listen") && !args.Contains("client"))
+        {
+            all = [.. all, "--port", "0"];
+        }
+
+        SampleProcess started = await StartToolAsync("dotnet", all, ListeningLine(), $"{sample}/{backend}");
+        started.Port = int.Parse(started.Ready!.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return started;
+    }
+
+    /// <summary>Starts any program and waits until a stdout line matches <paramref name="ready"/> (if given).</summary>
+    public static async Task<SampleProcess> StartToolAsync(string path, IEnumerable<string> args, Regex? ready, string? name = null)
+    {
+        var info = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--backend");
-        info.ArgumentList.Add(backend);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        if (!args.Contains("--port") && !args.Contains("--listen"))
-        {
-            info.ArgumentList.Add("--port");
-            info.ArgumentList.Add("0");
-        }
-
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var sampleProcess = new SampleProcess(process) { Name = $"{sample}/{backend}" };
+        var sampleProcess = new SampleProcess(process) { Name = name ?? Path.GetFileName(path) };
         process.OutputDataReceived += (_, e) => sampleProcess.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
@@ -73,8 +81,11 @@ internal sealed partial class SampleProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            Match ready = await sampleProcess.WaitForLineAsync(ListeningLine(), s_startTimeout);
-            sampleProcess.Port = int.Parse(ready.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (ready is not null)
+            {
+                sampleProcess.Ready = await sampleProcess.WaitForLineAsync(ready, s_startTimeout);
+            }
+
             return sampleProcess;
         }
         catch
@@ -97,6 +108,28 @@ internal sealed partial class SampleProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Writes a line to the program's stdin.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteAsync(line + "\n");
+        await _process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Waits for the program to exit by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Kills the program (as a crash would), leaving the object to be disposed.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
 
     /// <summary>Waits for a stdout line matching <paramref name="pattern"/> (earlier lines count too).</summary>
     public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
