@@ -6,6 +6,8 @@
 #   Benchmarks/run.sh --quick    100 connections x 1 KiB and churn only: under a minute
 #   Benchmarks/run.sh --programs the samples against the real programs (MiniRedis vs redis-server, HttpHello vs Kestrel
 #                                and nginx, Proxy overhead): see Benchmarks/programs.sh; --programs --smoke checks it quickly
+#   Benchmarks/run.sh --aspnet   ASP.NET Core (Samples/AspNetHello) on every backend and on Kestrel's Sockets transport,
+#                                under wrk (Benchmarks/run-aspnet.sh; extra arguments go to it)
 #   Benchmarks/run.sh --micro    the BenchmarkDotNet micro-benchmarks (allocations per round trip, task groups,
 #                                100k sleeps, memory object streams vs Channel<T>); extra arguments go to BenchmarkDotNet
 #
@@ -21,6 +23,11 @@ cd "$root"
 if [[ "${1:-}" == "--programs" ]]; then
     shift
     exec bash Benchmarks/programs.sh "$@"
+fi
+
+if [[ "${1:-}" == "--aspnet" ]]; then
+    shift
+    exec "$root/Benchmarks/run-aspnet.sh" "$@"
 fi
 
 if [[ "${1:-}" == "--micro" ]]; then

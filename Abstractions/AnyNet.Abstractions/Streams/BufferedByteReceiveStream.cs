@@ -383,7 +383,8 @@ public class BufferedByteReceiveStream : IByteReceiveStream
 
         // An empty buffer that grew for one large call goes back to the pool, so a long-lived connection does not keep
         // its largest message's buffer forever. Safe here: views handed out are only valid until this next call.
-        if (_start == _end && _buffer is { } buffer && buffer.Length > _bufferSize)
+        // (ArrayPool rounds sizes up to a power of two, so only a buffer at least twice the initial size counts as grown.)
+        if (_start == _end && _buffer is { } buffer && buffer.Length >= 2L * _bufferSize)
         {
             _buffer = null;
             _start = _end = 0;

@@ -21,3 +21,9 @@ public sealed class LibuvLengthPrefixedMemoryTests : LengthPrefixedMemoryConform
 public sealed class LibuvLineFrameTcpTests : LineFrameTcpConformance<LibuvFixture>;
 
 public sealed class LibuvLineFrameMemoryTests : LineFrameMemoryConformance<LibuvFixture>;
+
+public sealed class LibuvFramingTests : FramingConformance<LibuvFixture>;
+
+public sealed class LibuvTextStreamTests : TextStreamConformance<LibuvFixture>;
+
+public sealed class LibuvBadInputServerTests : BadInputServerConformance<LibuvFixture>;

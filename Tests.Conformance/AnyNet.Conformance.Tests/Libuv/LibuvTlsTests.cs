@@ -7,3 +7,5 @@ public sealed class LibuvTlsOverTcpStreamTests : TlsOverTcpStreamConformance<Lib
 public sealed class LibuvTlsOverUnixStreamTests : TlsOverUnixStreamConformance<LibuvFixture>;
 
 public sealed class LibuvTlsOverMemoryStreamTests : TlsOverMemoryStreamConformance<LibuvFixture>;
+
+public sealed class LibuvTlsTests : TlsConformance<LibuvFixture>;

@@ -21,3 +21,9 @@ public sealed class ReactorLengthPrefixedMemoryTests : LengthPrefixedMemoryConfo
 public sealed class ReactorLineFrameTcpTests : LineFrameTcpConformance<ReactorFixture>;
 
 public sealed class ReactorLineFrameMemoryTests : LineFrameMemoryConformance<ReactorFixture>;
+
+public sealed class ReactorFramingTests : FramingConformance<ReactorFixture>;
+
+public sealed class ReactorTextStreamTests : TextStreamConformance<ReactorFixture>;
+
+public sealed class ReactorBadInputServerTests : BadInputServerConformance<ReactorFixture>;

@@ -7,3 +7,5 @@ public sealed class ReactorTlsOverTcpStreamTests : TlsOverTcpStreamConformance<R
 public sealed class ReactorTlsOverUnixStreamTests : TlsOverUnixStreamConformance<ReactorFixture>;
 
 public sealed class ReactorTlsOverMemoryStreamTests : TlsOverMemoryStreamConformance<ReactorFixture>;
+
+public sealed class ReactorTlsTests : TlsConformance<ReactorFixture>;

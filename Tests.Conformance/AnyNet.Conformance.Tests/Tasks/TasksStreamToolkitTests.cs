@@ -21,3 +21,9 @@ public sealed class TasksLengthPrefixedMemoryTests : LengthPrefixedMemoryConform
 public sealed class TasksLineFrameTcpTests : LineFrameTcpConformance<TasksFixture>;
 
 public sealed class TasksLineFrameMemoryTests : LineFrameMemoryConformance<TasksFixture>;
+
+public sealed class TasksFramingTests : FramingConformance<TasksFixture>;
+
+public sealed class TasksTextStreamTests : TextStreamConformance<TasksFixture>;
+
+public sealed class TasksBadInputServerTests : BadInputServerConformance<TasksFixture>;

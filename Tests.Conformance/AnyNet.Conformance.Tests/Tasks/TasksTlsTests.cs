@@ -7,3 +7,5 @@ public sealed class TasksTlsOverTcpStreamTests : TlsOverTcpStreamConformance<Tas
 public sealed class TasksTlsOverUnixStreamTests : TlsOverUnixStreamConformance<TasksFixture>;
 
 public sealed class TasksTlsOverMemoryStreamTests : TlsOverMemoryStreamConformance<TasksFixture>;
+
+public sealed class TasksTlsTests : TlsConformance<TasksFixture>;

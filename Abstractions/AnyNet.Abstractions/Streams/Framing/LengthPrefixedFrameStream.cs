@@ -47,10 +47,10 @@ public sealed class LengthPrefixedFrameStream : IObjectStream<ReadOnlyMemory<byt
     /// <summary>Frames <paramref name="stream"/>.</summary>
     /// <param name="stream">The byte stream; if it is a <see cref="BufferedByteStream"/> it is used as is (so bytes it already buffered are read first).</param>
     /// <param name="prefixLength">1, 2 or 4 bytes of big-endian length before each frame.</param>
-    /// <param name="maxFrameSize">The largest frame accepted in either direction (at most what the prefix can express).</param>
+    /// <param name="maxFrameSize">The largest frame accepted in either direction (at most what the prefix can express); by default <see cref="DefaultMaxFrameSize"/>, or less when the prefix cannot express that (255 for 1 byte, 65,535 for 2).</param>
     /// <param name="leaveOpen">When true, disposing this stream leaves <paramref name="stream"/> open.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="prefixLength"/> is not 1, 2 or 4, or <paramref name="maxFrameSize"/> is negative or more than the prefix can express.</exception>
-    public LengthPrefixedFrameStream(IByteStream stream, int prefixLength = 4, int maxFrameSize = DefaultMaxFrameSize, bool leaveOpen = false)
+    public LengthPrefixedFrameStream(IByteStream stream, int prefixLength = 4, int? maxFrameSize = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (prefixLength is not (1 or 2 or 4))
@@ -59,10 +59,11 @@ public sealed class LengthPrefixedFrameStream : IObjectStream<ReadOnlyMemory<byt
         }
 
         long expressible = prefixLength == 4 ? Array.MaxLength - prefixLength : (1L << (8 * prefixLength)) - 1;
-        ArgumentOutOfRangeException.ThrowIfNegative(maxFrameSize);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxFrameSize, expressible);
+        int max = maxFrameSize ?? (int)Math.Min(DefaultMaxFrameSize, expressible);
+        ArgumentOutOfRangeException.ThrowIfNegative(max, nameof(maxFrameSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, expressible, nameof(maxFrameSize));
         PrefixLength = prefixLength;
-        MaxFrameSize = maxFrameSize;
+        MaxFrameSize = max;
         _core = new FramedStreamCore(stream, leaveOpen);
     }
 

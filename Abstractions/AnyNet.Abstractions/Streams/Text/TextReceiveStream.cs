@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Unicode;
 using System.Runtime.CompilerServices;
 using System.Text;
 using AnyNet.Internal;
@@ -31,6 +32,7 @@ public sealed class TextReceiveStream : IObjectReceiveStream<string>
     private readonly Decoder _decoder;
     private readonly ResourceGuard _receiving = new("receiving");
     private readonly char[] _chars;
+    private readonly bool _utf8;
     private byte[]? _bytes;
     private int _start;
     private int _end;
@@ -52,6 +54,7 @@ public sealed class TextReceiveStream : IObjectReceiveStream<string>
         Encoding = TextEncodings.WithFallbacks(encoding, invalidText);
         InvalidText = invalidText;
         _decoder = Encoding.GetDecoder();
+        _utf8 = Encoding.CodePage == Encoding.UTF8.CodePage;
         _chars = new char[Encoding.GetMaxCharCount(ByteBufferSize)];
     }
 
@@ -152,9 +155,30 @@ public sealed class TextReceiveStream : IObjectReceiveStream<string>
 
     private int Decode(Span<char> destination)
     {
+        ReadOnlySpan<byte> pending = _bytes.AsSpan(_start, _end - _start);
+        if (_utf8)
+        {
+            // Utf8.ToUtf16 keeps no state: an incomplete character at the end stays in our buffer (NeedMoreData), and on
+            // invalid input it reports exactly where, after converting the valid bytes before it. So the text before
+            // a bad sequence is delivered first and the error comes with the next call, naming the bytes.
+            OperationStatus status = Utf8.ToUtf16(pending, destination, out int read, out int written,
+                replaceInvalidSequences: InvalidText == InvalidTextHandling.Replace, isFinalBlock: _ended);
+            _start += read;
+            _offset += read;
+            if (status == OperationStatus.InvalidData && written == 0)
+            {
+                ReadOnlySpan<byte> bad = pending[read..];
+                Rune.DecodeFromUtf8(bad, out _, out int length);
+                bool truncated = _ended && length >= bad.Length;
+                throw Fail(bad[..Math.Max(1, length)], _offset, truncated, null);
+            }
+
+            return written;
+        }
+
         try
         {
-            _decoder.Convert(_bytes.AsSpan(_start, _end - _start), destination, flush: _ended, out int bytesUsed, out int charsUsed, out _);
+            _decoder.Convert(pending, destination, flush: _ended, out int bytesUsed, out int charsUsed, out _);
             _start += bytesUsed;
             _offset += bytesUsed;
             return charsUsed;
@@ -162,11 +186,18 @@ public sealed class TextReceiveStream : IObjectReceiveStream<string>
         catch (DecoderFallbackException error)
         {
             byte[] bad = error.BytesUnknown ?? [];
-            string what = _ended && _start + bad.Length >= _end ? "The stream ended inside a character" : "Invalid bytes arrived";
-            _fault = new InvalidDataException(
-                $"{what}: {Convert.ToHexString(bad)} near byte offset {_offset + Math.Max(0, error.Index)} is not valid {Encoding.WebName}.", error);
-            throw _fault;
+            throw Fail(bad, _offset + Math.Max(0, error.Index), _ended && error.Index + bad.Length >= pending.Length, error);
         }
+    }
+
+    private InvalidDataException Fail(ReadOnlySpan<byte> bad, long offset, bool truncated, Exception? inner)
+    {
+        string what = truncated ? "The stream ended inside a character" : "Invalid bytes arrived";
+        var fault = new InvalidDataException(
+            $"{what}: {Convert.ToHexString(bad)} at byte offset {offset} is not valid {Encoding.WebName}.",
+            inner ?? new DecoderFallbackException($"Unable to translate bytes [{Convert.ToHexString(bad)}] at offset {offset} to Unicode.", bad.ToArray(), -1));
+        _fault = fault;
+        return fault;
     }
 
     private void ThrowIfUnusable()
