@@ -11,28 +11,24 @@ namespace AnyNet.Backends.Simulated;
 /// </summary>
 public sealed class SimulatedHost : IAsyncBackend
 {
-    private const int FirstEphemeralPort = 49152;
+    private const int FirstEphemeralPort = SimMachine.FirstEphemeralPort;
     private static readonly EndPoint s_unnamed = new UnixDomainSocketEndPoint("/").Create(new SocketAddress(AddressFamily.Unix, 2));
 
     private readonly BackendLifetime _lifetime = new("sim");
-    private readonly Dictionary<(IPAddress Address, int Port), SimListener> _tcp = [];
-    private readonly Dictionary<(IPAddress Address, int Port), SimDatagramSocket> _udp = [];
-    private readonly Dictionary<string, SimListener> _unix = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SimDatagramSocket> _unixDatagrams = new(StringComparer.Ordinal);
     private readonly HashSet<ISimResource> _resources = [];
-    private readonly bool _ownsNetwork;
+    private readonly SimMachine _machine;
     private CancellationTokenSource _incarnation = new();
-    private int _nextPort = FirstEphemeralPort;
     private int _disposed;
 
-    internal SimulatedHost(SimulatedNetwork network, string name, IPAddress address, IPAddress address6, bool ownsNetwork = false)
+    internal SimulatedHost(SimulatedNetwork network, string name, IPAddress address, IPAddress address6, SimMachine? machine = null)
     {
         Network = network;
         HostName = name;
         Address = address;
         Address6 = address6;
-        _ownsNetwork = ownsNetwork;
+        _machine = machine ?? new SimMachine(this);
     }
+
 
     /// <summary>Makes a network with one host, which disposes the network when it is disposed: a drop-in backend for tests.</summary>
     public static SimulatedHost CreateStandalone(SimulatedNetworkOptions? options = null, string name = "host")
@@ -56,7 +52,23 @@ public sealed class SimulatedHost : IAsyncBackend
     public IPAddress Address6 { get; }
 
     /// <summary>False between <see cref="SimulatedNetwork.Crash"/> and <see cref="SimulatedNetwork.Restart"/>.</summary>
-    public bool IsUp { get; private set; } = true;
+    public bool IsUp => _machine.IsUp;
+
+    /// <summary>The machine's first host object: the one partitions, links and crashes refer to.</summary>
+    internal SimulatedHost Root => _machine.Root;
+
+    /// <summary>
+    /// Another program on the same machine: it shares the addresses, the loopback, the ports and the Unix paths (so it
+    /// can connect to this one's listeners on 127.0.0.1), and crashes with it, but has its own <see cref="RunAsync{T}"/>
+    /// lifetime and sockets; disposing it stops only its own programs and closes only its own sockets.
+    /// </summary>
+    public SimulatedHost CreateProcess() => Network.Loop.Invoke(() =>
+    {
+        ThrowIfUnusable();
+        var process = new SimulatedHost(Network, HostName, Address, Address6, _machine);
+        _machine.Processes.Add(process);
+        return process;
+    });
 
     /// <inheritdoc />
     public string Name => "sim";
@@ -107,10 +119,10 @@ public sealed class SimulatedHost : IAsyncBackend
                 throw new NotSupportedException("The 'sim' backend does not declare ReusePort: a simulated port has one listener.");
             }
 
-            IPEndPoint bound = Bind(_tcp.ContainsKey, localEndPoint);
+            IPEndPoint bound = Bind(_machine.Tcp.ContainsKey, localEndPoint);
             SimListener listener = null!;
-            listener = new SimListener(this, bound, options.Backlog, () => _tcp.Remove((bound.Address, bound.Port)));
-            _tcp[(bound.Address, bound.Port)] = listener;
+            listener = new SimListener(this, bound, options.Backlog, () => _machine.Tcp.Remove((bound.Address, bound.Port)));
+            _machine.Tcp[(bound.Address, bound.Port)] = listener;
             Network.Record(this, $"listen tcp {bound}");
             return (ISocketListener)listener;
         }, "ListenTcp");
@@ -135,7 +147,7 @@ public sealed class SimulatedHost : IAsyncBackend
             ThrowIfUnusable();
             var endPoint = new UnixDomainSocketEndPoint(path);
             bool mirror = Network.Options.MirrorUnixPathsToFileSystem;
-            if (_unix.ContainsKey(path) || _unixDatagrams.ContainsKey(path) || (mirror && Path.Exists(path)))
+            if (_machine.Unix.ContainsKey(path) || _machine.UnixDatagrams.ContainsKey(path) || (mirror && Path.Exists(path)))
             {
                 throw SocketErrors.Exception(98, "bind", endPoint);
             }
@@ -149,13 +161,13 @@ public sealed class SimulatedHost : IAsyncBackend
 
             var listener = new SimListener(this, endPoint, options.Backlog, () =>
             {
-                _unix.Remove(path);
+                _machine.Unix.Remove(path);
                 if (mirror)
                 {
                     File.Delete(path);
                 }
             });
-            _unix[path] = listener;
+            _machine.Unix[path] = listener;
             Network.Record(this, $"listen unix {path}");
             return (ISocketListener)listener;
         }, "ListenUnix");
@@ -168,10 +180,10 @@ public sealed class SimulatedHost : IAsyncBackend
         return InvokeOnLoop(() =>
         {
             ThrowIfUnusable();
-            IPEndPoint bound = Bind(_udp.ContainsKey, localEndPoint);
+            IPEndPoint bound = Bind(_machine.Udp.ContainsKey, localEndPoint);
             EndPoint? remote = remoteEndPoint is null ? null : new IPEndPoint(remoteEndPoint.Address, remoteEndPoint.Port);
-            var socket = new SimDatagramSocket(this, bound, remote, isUnix: false, () => _udp.Remove((bound.Address, bound.Port)));
-            _udp[(bound.Address, bound.Port)] = socket;
+            var socket = new SimDatagramSocket(this, bound, remote, isUnix: false, () => _machine.Udp.Remove((bound.Address, bound.Port)));
+            _machine.Udp[(bound.Address, bound.Port)] = socket;
             Network.Record(this, $"bind udp {bound}");
             return (IDatagramSocket)socket;
         }, "BindUdp");
@@ -183,12 +195,12 @@ public sealed class SimulatedHost : IAsyncBackend
         return InvokeOnLoop(() =>
         {
             ThrowIfUnusable();
-            if (path is not null && (path.Length == 0 || _unix.ContainsKey(path) || _unixDatagrams.ContainsKey(path)))
+            if (path is not null && (path.Length == 0 || _machine.Unix.ContainsKey(path) || _machine.UnixDatagrams.ContainsKey(path)))
             {
                 throw path.Length == 0 ? new ArgumentException("The path is empty.", nameof(path)) : SocketErrors.Exception(98, "bind", new UnixDomainSocketEndPoint(path));
             }
 
-            if (remotePath is not null && !_unixDatagrams.ContainsKey(remotePath))
+            if (remotePath is not null && !_machine.UnixDatagrams.ContainsKey(remotePath))
             {
                 throw SocketErrors.Exception(2, "connect", new UnixDomainSocketEndPoint(remotePath));
             }
@@ -199,12 +211,12 @@ public sealed class SimulatedHost : IAsyncBackend
             {
                 if (path is not null)
                 {
-                    _unixDatagrams.Remove(path);
+                    _machine.UnixDatagrams.Remove(path);
                 }
             });
             if (path is not null)
             {
-                _unixDatagrams[path] = socket;
+                _machine.UnixDatagrams[path] = socket;
             }
 
             Network.Record(this, $"bind unix datagram {path ?? "(unnamed)"}");
@@ -252,14 +264,17 @@ public sealed class SimulatedHost : IAsyncBackend
     }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Called on the scheduler thread while disposal has to wait (for running programs, or for the network it owns): use <see cref="DisposeAsync"/>.</exception>
     public void Dispose()
     {
-        if (Loop.IsOnLoopThread)
+        Task disposal = DisposeAsync().AsTask();
+        if (Loop.IsOnLoopThread && !disposal.IsCompleted)
         {
-            throw new InvalidOperationException("A simulated host cannot be disposed synchronously from the simulation's scheduler thread; use DisposeAsync.");
+            // Blocking here would stop the very thread the disposal waits for.
+            throw new InvalidOperationException("A simulated host cannot be disposed synchronously from the simulation's scheduler thread while it has to wait; use DisposeAsync.");
         }
 
-        DisposeAsync().AsTask().GetAwaiter().GetResult();
+        disposal.GetAwaiter().GetResult();
     }
 
     /// <inheritdoc />
@@ -273,50 +288,68 @@ public sealed class SimulatedHost : IAsyncBackend
     internal async Task StopAsync()
     {
         await _lifetime.StopAsync().ConfigureAwait(false);
-        if (!Loop.IsStopped)
+        if (Loop.IsOnLoopThread)
+        {
+            CloseResources();
+        }
+        else if (!Loop.IsStopped)
         {
             await Loop.InvokeAsync(() =>
             {
-                foreach (ISimResource resource in _resources.ToArray())
-                {
-                    switch (resource)
-                    {
-                        case IAsyncDisposable disposable:
-                            _ = disposable.DisposeAsync().AsTask();
-                            break;
-                    }
-                }
-
+                CloseResources();
                 return Task.FromResult(true);
             }, entry: true).ConfigureAwait(false);
         }
     }
 
-    internal void CrashNow()
+    private void CloseResources()
     {
-        IsUp = false;
-        CancellationTokenSource incarnation = _incarnation;
-        _incarnation = new CancellationTokenSource();
         foreach (ISimResource resource in _resources.ToArray())
         {
-            resource.OnHostCrash();
+            if (resource is IAsyncDisposable disposable)
+            {
+                // Every simulated resource closes synchronously on the scheduler thread.
+                _ = disposable.DisposeAsync().AsTask();
+            }
         }
 
-        _resources.Clear();
-        _tcp.Clear();
-        _udp.Clear();
-        _unix.Clear();
-        _unixDatagrams.Clear();
-        incarnation.Cancel();
-        incarnation.Dispose();
+        _machine.Processes.Remove(this);
     }
 
-    internal void RestartNow() => IsUp = true;
+    /// <summary>Crashes the machine: every process of it loses its sockets and its programs' tokens are cancelled.</summary>
+    internal void CrashNow()
+    {
+        _machine.IsUp = false;
+        var cancelled = new List<CancellationTokenSource>();
+        foreach (SimulatedHost process in _machine.Processes)
+        {
+            cancelled.Add(process._incarnation);
+            process._incarnation = new CancellationTokenSource();
+            foreach (ISimResource resource in process._resources.ToArray())
+            {
+                resource.OnHostCrash();
+            }
 
-    internal SimDatagramSocket? FindUnixDatagram(string path) => _unixDatagrams.GetValueOrDefault(path);
+            process._resources.Clear();
+        }
+
+        _machine.Tcp.Clear();
+        _machine.Udp.Clear();
+        _machine.Unix.Clear();
+        _machine.UnixDatagrams.Clear();
+        foreach (CancellationTokenSource incarnation in cancelled)
+        {
+            incarnation.Cancel();
+            incarnation.Dispose();
+        }
+    }
+
+    internal void RestartNow() => _machine.IsUp = true;
+
+    internal SimDatagramSocket? FindUnixDatagram(string path) => _machine.UnixDatagrams.GetValueOrDefault(path);
 
     internal SimDatagramSocket? FindUdp(IPEndPoint target) =>
-        _udp.GetValueOrDefault((target.Address, target.Port)) ?? _udp.GetValueOrDefault((AnyOf(target.Address), target.Port));
+        _machine.Udp.GetValueOrDefault((target.Address, target.Port)) ?? _machine.Udp.GetValueOrDefault((AnyOf(target.Address), target.Port));
 
     /// <summary>The address a packet from a socket bound to <paramref name="bound"/> carries when sent to <paramref name="destination"/>.</summary>
     internal IPEndPoint SourceEndPointFor(IPEndPoint bound, IPAddress destination)
@@ -367,8 +400,8 @@ public sealed class SimulatedHost : IAsyncBackend
     {
         for (int attempt = 0; attempt < IPEndPoint.MaxPort - FirstEphemeralPort; attempt++)
         {
-            int port = _nextPort;
-            _nextPort = _nextPort >= IPEndPoint.MaxPort ? FirstEphemeralPort : _nextPort + 1;
+            int port = _machine.NextPort;
+            _machine.NextPort = port >= IPEndPoint.MaxPort ? FirstEphemeralPort : port + 1;
             if (!inUse(port))
             {
                 return port;
@@ -423,7 +456,7 @@ public sealed class SimulatedHost : IAsyncBackend
         if (path is not null)
         {
             // A Unix socket is on this host: no wire, no delay.
-            if (!_unix.TryGetValue(path, out SimListener? unixListener))
+            if (!_machine.Unix.TryGetValue(path, out SimListener? unixListener))
             {
                 throw SocketErrors.Exception(2, "connect", target);
             }
@@ -433,11 +466,11 @@ public sealed class SimulatedHost : IAsyncBackend
                 throw SocketErrors.Exception(11, "connect", target);
             }
 
-            return Establish(this, unixListener, s_unnamed, target, "unix");
+            return Establish(unixListener, s_unnamed, target, "unix");
         }
 
         IPEndPoint destination = remote!;
-        SimulatedHost? peer = IPAddress.IsLoopback(destination.Address) ? this : Network.FindHost(destination.Address);
+        SimulatedHost? peer = IPAddress.IsLoopback(destination.Address) ? Root : Network.FindHost(destination.Address);
         TimeSpan deadline = Network.Now + Network.Options.ConnectTimeout;
         Network.Record(this, $"connect {destination}");
         while (true)
@@ -474,7 +507,7 @@ public sealed class SimulatedHost : IAsyncBackend
 
             IPEndPoint local = new(IPAddress.IsLoopback(destination.Address) ? destination.Address
                 : destination.AddressFamily == AddressFamily.InterNetworkV6 ? Address6 : Address, AllocateClientPort());
-            SimStreamSocket client = Establish(peer, listener, local, destination, "tcp");
+            SimStreamSocket client = Establish(listener, local, destination, "tcp");
             try
             {
                 await Delay(Network.StreamDelay(peer, this, 0), cancellationToken);
@@ -489,11 +522,11 @@ public sealed class SimulatedHost : IAsyncBackend
         }
     }
 
-    private SimStreamSocket Establish(SimulatedHost server, SimListener listener, EndPoint clientLocal, EndPoint serverLocal, string kind)
+    private SimStreamSocket Establish(SimListener listener, EndPoint clientLocal, EndPoint serverLocal, string kind)
     {
         var connection = new SimConnection(Network, kind);
         var client = new SimStreamSocket(connection, 0, this, clientLocal, serverLocal);
-        var accepted = new SimStreamSocket(connection, 1, server, serverLocal, clientLocal);
+        var accepted = new SimStreamSocket(connection, 1, listener.Host, serverLocal, clientLocal);
         Network.Register(connection);
         Network.Record(this, $"{kind}#{connection.Id} connect {clientLocal} -> {serverLocal}");
         listener.Enqueue(accepted);
@@ -501,10 +534,10 @@ public sealed class SimulatedHost : IAsyncBackend
     }
 
     private int AllocateClientPort() =>
-        AllocatePort(p => _tcp.Keys.Any(k => k.Port == p) || _resources.OfType<SimStreamSocket>().Any(s => s.LocalEndPoint is IPEndPoint e && e.Port == p));
+        AllocatePort(p => _machine.Tcp.Keys.Any(k => k.Port == p) || _machine.Processes.Any(h => h._resources.OfType<SimStreamSocket>().Any(s => s.LocalEndPoint is IPEndPoint e && e.Port == p)));
 
     private SimListener? FindTcpListener(IPEndPoint target) =>
-        _tcp.GetValueOrDefault((target.Address, target.Port)) ?? _tcp.GetValueOrDefault((AnyOf(target.Address), target.Port));
+        _machine.Tcp.GetValueOrDefault((target.Address, target.Port)) ?? _machine.Tcp.GetValueOrDefault((AnyOf(target.Address), target.Port));
 
     private Task Delay(TimeSpan delay, CancellationToken cancellationToken) =>
         delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, Network.TimeProvider, cancellationToken);

@@ -44,6 +44,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
     private readonly ITimer _eventTimer;
     private readonly Random _random;
     private readonly long _startTicks;
+    private readonly LinkConditions _loopback;
     private TaskCompletionSource _topologyChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _eventSequence;
     private long _armedFor = long.MinValue;
@@ -61,7 +62,8 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         Clock = options.Clock ?? new ManualTimeProvider { AutoAdvance = true };
         _startTicks = Clock.GetUtcNow().UtcTicks;
         _random = new Random(options.Seed);
-        Loop = new SimLoop(_random, options.ShuffleReadyTasks, Clock, ReportEscape);
+        _loopback = LinkConditions.Perfect with { Latency = options.LoopbackLatency };
+        Loop = new SimLoop(_random, options.ShuffleReadyTasks, Clock, options.OutsideWorkGrace, ReportEscape);
         TimeProvider = new SimClock(Clock, Loop);
         _eventTimer = Clock.CreateTimer(static s => ((SimulatedNetwork)s!).OnEventTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -175,11 +177,12 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(conditions);
         conditions.Validate();
-        if (ReferenceEquals(a, b))
+        if (ReferenceEquals(a.Root, b.Root))
         {
             throw new ArgumentException("A host's loopback is always perfect; give two different hosts.", nameof(b));
         }
 
+        (a, b) = (a.Root, b.Root);
         Loop.Invoke(() =>
         {
             _links[(a, b)] = conditions;
@@ -194,6 +197,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        (a, b) = (a.Root, b.Root);
         Loop.Invoke(() =>
         {
             _partitions.Add((a, b));
@@ -210,7 +214,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(host);
         foreach (SimulatedHost other in Hosts)
         {
-            if (!ReferenceEquals(other, host))
+            if (!ReferenceEquals(other, host.Root))
             {
                 Partition(host, other);
             }
@@ -231,6 +235,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        (a, b) = (a.Root, b.Root);
         Loop.Invoke(() =>
         {
             _partitions.Remove((a, b));
@@ -254,7 +259,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
             if (host.IsUp)
             {
                 Record(host, "crash");
-                host.CrashNow();
+                host.Root.CrashNow();
                 TopologyChanged();
             }
 
@@ -361,7 +366,8 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    /// <summary>True once disposal has begun.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal long NextConnectionId() => ++_connectionIds;
 
@@ -409,14 +415,14 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         return host is null ? null : [host.Address, host.Address6];
     }
 
-    internal bool IsPartitioned(SimulatedHost a, SimulatedHost b) => !ReferenceEquals(a, b) && _partitions.Contains((a, b));
+    internal bool IsPartitioned(SimulatedHost a, SimulatedHost b) => !ReferenceEquals(a.Root, b.Root) && _partitions.Contains((a.Root, b.Root));
 
     /// <summary>Whether a packet from <paramref name="from"/> gets to <paramref name="to"/> now.</summary>
     internal bool CanReach(SimulatedHost from, SimulatedHost to) =>
         from.IsUp && to.IsUp && !IsPartitioned(from, to);
 
     internal LinkConditions GetLink(SimulatedHost from, SimulatedHost to) =>
-        ReferenceEquals(from, to) ? LinkConditions.Perfect : _links.GetValueOrDefault((from, to)) ?? Options.DefaultLink;
+        ReferenceEquals(from.Root, to.Root) ? _loopback : _links.GetValueOrDefault((from.Root, to.Root)) ?? Options.DefaultLink;
 
     /// <summary>The delay of a stream segment of <paramref name="bytes"/>: queueing behind earlier segments at the link's bandwidth, then latency and jitter.</summary>
     internal TimeSpan StreamDelay(SimulatedHost from, SimulatedHost to, int bytes)
@@ -426,14 +432,14 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         if (link.BandwidthBytesPerSecond is long bandwidth && bytes > 0)
         {
             TimeSpan now = Now;
-            TimeSpan start = _busyUntil.GetValueOrDefault((from, to));
+            TimeSpan start = _busyUntil.GetValueOrDefault((from.Root, to.Root));
             if (start < now)
             {
                 start = now;
             }
 
             TimeSpan end = start + TimeSpan.FromTicks(Math.Max(1, bytes * TimeSpan.TicksPerSecond / bandwidth));
-            _busyUntil[(from, to)] = end;
+            _busyUntil[(from.Root, to.Root)] = end;
             delay += end - now;
         }
 
@@ -458,7 +464,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
             throw new ArgumentException($"A UDP socket sends to an IPEndPoint, not {target.GetType().Name}.", nameof(target));
         }
 
-        SimulatedHost? to = IPAddress.IsLoopback(ip.Address) ? from : FindHost(ip.Address);
+        SimulatedHost? to = IPAddress.IsLoopback(ip.Address) ? from.Root : FindHost(ip.Address);
         EndPoint sender = from.SourceEndPointFor((IPEndPoint)source.LocalEndPoint, ip.Address);
         if (to is null || !CanReach(from, to))
         {

@@ -18,6 +18,12 @@ public sealed record SimulatedNetworkOptions
     public LinkConditions DefaultLink { get; init; } = new();
 
     /// <summary>
+    /// The one-way delay of a host's loopback (127.0.0.1, ::1 and Unix sockets) and of traffic between processes of one
+    /// machine. Default zero: local traffic takes no virtual time. A few microseconds make a local round trip measurable.
+    /// </summary>
+    public TimeSpan LoopbackLatency { get; init; }
+
+    /// <summary>
     /// Run ready tasks in an order chosen by the seed (default true). False runs them first-in first-out, like a real
     /// loop; the run is deterministic either way, but only shuffling explores other interleavings.
     /// </summary>
@@ -51,6 +57,15 @@ public sealed record SimulatedNetworkOptions
     /// </summary>
     public bool MirrorUnixPathsToFileSystem { get; init; }
 
+    /// <summary>
+    /// How long (real time) the scheduler waits, when every task waits, for work coming back from outside the simulation
+    /// before it lets the clock jump. Default zero: a pure simulation never waits. A test that cancels through
+    /// <c>CancellationTokenSource.CancelAsync</c> (whose callbacks run on the thread pool) or waits for real threads needs
+    /// a few milliseconds, or its timeouts may fire first; while outside work has come back within the last second the
+    /// wait is ten times as long. Such code is not deterministic in any case.
+    /// </summary>
+    public TimeSpan OutsideWorkGrace { get; init; }
+
     /// <summary>The most trace events kept (later ones are counted, not stored). Default 200,000.</summary>
     public int TraceCapacity { get; init; } = 200_000;
 
@@ -65,5 +80,7 @@ public sealed record SimulatedNetworkOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetransmissionTimeout, TimeSpan.Zero, nameof(RetransmissionTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(TraceCapacity, nameof(TraceCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OutsideWorkGrace, TimeSpan.Zero, nameof(OutsideWorkGrace));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LoopbackLatency, TimeSpan.Zero, nameof(LoopbackLatency));
     }
 }

@@ -9,6 +9,8 @@ namespace AnyNet.Backends.Simulated.Internal;
 /// </summary>
 internal sealed class SimClock(ManualTimeProvider clock, SimLoop loop) : TimeProvider
 {
+    private readonly SimLoop _loop = loop;
+
     public ManualTimeProvider Clock => clock;
 
     public override long TimestampFrequency => clock.TimestampFrequency;
@@ -49,6 +51,23 @@ internal sealed class SimClock(ManualTimeProvider clock, SimLoop loop) : TimePro
         {
             Validate(dueTime, nameof(dueTime));
             Validate(period, nameof(period));
+            if (!_owner._loop.IsOnLoopThread)
+            {
+                // Armed from another thread, the clock would post its own auto-advance step to the thread pool and
+                // move time behind the scheduler's back: arm it from the scheduler thread instead, where the
+                // scheduler alone decides when time jumps.
+                lock (_gate)
+                {
+                    if (_disposed)
+                    {
+                        return false;
+                    }
+                }
+
+                _owner._loop.Post(_ => Change(dueTime, period), null);
+                return true;
+            }
+
             long generation;
             lock (_gate)
             {
@@ -112,5 +131,5 @@ internal sealed class SimClock(ManualTimeProvider clock, SimLoop loop) : TimePro
         }
     }
 
-    private void PostToLoop(Action action) => loop.Post(static a => ((Action)a!)(), action);
+    private void PostToLoop(Action action) => _loop.Post(static a => ((Action)a!)(), action);
 }

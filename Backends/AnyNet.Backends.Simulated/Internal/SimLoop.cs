@@ -11,6 +11,9 @@ namespace AnyNet.Backends.Simulated.Internal;
 /// </summary>
 internal sealed class SimLoop : IDisposable
 {
+    // Jumps shorter than this (loopback deliveries, say) never wait for outside work: no outside work is that urgent.
+    private static readonly TimeSpan s_graceThreshold = TimeSpan.FromMilliseconds(1);
+
     private readonly List<WorkItem> _ready = [];
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly ManualResetEventSlim _wake = new(false);
@@ -18,14 +21,17 @@ internal sealed class SimLoop : IDisposable
     private readonly Thread _thread;
     private readonly Random _random;
     private readonly bool _shuffle;
-    private readonly ILoopIdleObserver? _idleObserver;
+    private readonly ManualTimeProvider? _idleObserver;
+    private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
     private int _threadId = -1;
+    private long _lastOutsidePost = long.MinValue / 2;
     private volatile bool _stopRequested;
     private volatile bool _stopped;
 
-    public SimLoop(Random random, bool shuffle, ILoopIdleObserver? idleObserver, Action<string> reportEscape)
+    public SimLoop(Random random, bool shuffle, ManualTimeProvider? idleObserver, TimeSpan outsideWorkGrace, Action<string> reportEscape)
     {
+        _outsideWorkGrace = outsideWorkGrace;
         _random = random;
         _shuffle = shuffle;
         _idleObserver = idleObserver;
@@ -60,6 +66,7 @@ internal sealed class SimLoop : IDisposable
             return;
         }
 
+        Volatile.Write(ref _lastOutsidePost, Environment.TickCount64);
         if (!entry)
         {
             _reportEscape($"work was posted to the simulation from thread {Environment.CurrentManagedThreadId} (code that left the simulation: Task.Run, ConfigureAwait(false), RunOnThreadAsync, real I/O or a real timer)");
@@ -159,7 +166,7 @@ internal sealed class SimLoop : IDisposable
     {
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
-        IDisposable? attachment = _idleObserver?.AttachLoop(Context);
+        IDisposable? attachment = ((ILoopIdleObserver?)_idleObserver)?.AttachLoop(Context);
         try
         {
             while (!_stopRequested)
@@ -192,7 +199,27 @@ internal sealed class SimLoop : IDisposable
         if (_ready.Count == 0)
         {
             // Idle: every task waits. Let the clock jump to the next timer (a sleep, a deadline or a network delivery).
-            if (_idleObserver is not null && _idleObserver.OnLoopIdle())
+            if (_outsideWorkGrace > TimeSpan.Zero && _idleObserver is { AutoAdvance: true, NextTimerDue: { } due }
+                && due - _idleObserver.GetUtcNow() >= s_graceThreshold)
+            {
+                // Before time jumps, give work running outside the simulation (a CancelAsync callback on the thread
+                // pool, say) a moment to come back, so that it is not overtaken by a timeout it should have beaten.
+                // While outside threads are busy with the simulation (a generic host stopping, say), they get longer.
+                bool outsideActive = Environment.TickCount64 - Volatile.Read(ref _lastOutsidePost) < 1000;
+                TimeSpan grace = outsideActive ? _outsideWorkGrace * 10 : _outsideWorkGrace;
+                _wake.Reset();
+                if (_remote.IsEmpty && _wake.Wait(grace))
+                {
+                    return;
+                }
+
+                if (!_remote.IsEmpty)
+                {
+                    return;
+                }
+            }
+
+            if (_idleObserver is not null && ((ILoopIdleObserver)_idleObserver).OnLoopIdle())
             {
                 return;
             }
