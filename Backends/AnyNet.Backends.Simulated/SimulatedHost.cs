@@ -16,6 +16,7 @@ public sealed class SimulatedHost : IAsyncBackend
 
     private readonly BackendLifetime _lifetime = new("sim");
     private readonly HashSet<ISimResource> _resources = [];
+    private readonly HashSet<Task> _insideMains = [];
     private readonly SimMachine _machine;
     private CancellationTokenSource _incarnation = new();
     private int _disposed;
@@ -92,6 +93,13 @@ public sealed class SimulatedHost : IAsyncBackend
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(main);
+        if (Loop.IsOnLoopThread)
+        {
+            // From simulated code (a scenario starting a host's program): stay on the scheduler all the way, without
+            // the ConfigureAwait(false) hops of BackendLifetime, which would come back from the thread pool.
+            return RunInsideAsync(main, cancellationToken);
+        }
+
         return _lifetime.RunAsync(
             token => RunIncarnationAsync(main, token),
             start => Loop.InvokeAsync(start, entry: true),
@@ -288,6 +296,13 @@ public sealed class SimulatedHost : IAsyncBackend
     internal async Task StopAsync()
     {
         await _lifetime.StopAsync().ConfigureAwait(false);
+        Task[] inside = Loop.IsStopped ? [] : Loop.IsOnLoopThread ? [.. _insideMains] : await Loop.InvokeAsync(() => Task.FromResult<Task[]>([.. _insideMains]), entry: true).ConfigureAwait(false);
+        if (inside.Length > 0)
+        {
+            // The programs started from inside the simulation saw the lifetime's token cancelled: wait for them to end.
+            await Task.WhenAll(inside).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
         if (Loop.IsOnLoopThread)
         {
             CloseResources();
@@ -417,6 +432,25 @@ public sealed class SimulatedHost : IAsyncBackend
         if (!IsUp)
         {
             throw new InvalidOperationException($"The simulated host '{HostName}' is crashed; restart it first.");
+        }
+    }
+
+    private async Task<T> RunInsideAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken)
+    {
+        _lifetime.ThrowIfStopping();
+        ThrowIfUnusable();
+        await Task.Yield();   // main starts on a later step, as when it is posted from outside
+        ThrowIfUnusable();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Stopping, _incarnation.Token);
+        Task<T> task = main(linked.Token);
+        _insideMains.Add(task);
+        try
+        {
+            return await task;
+        }
+        finally
+        {
+            _insideMains.Remove(task);
         }
     }
 
@@ -551,12 +585,11 @@ public sealed class SimulatedHost : IAsyncBackend
             throw SocketErrors.Exception(110, "connect", destination);
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task changed = Network.TopologyChangedTask;
-        Task timeout = Task.Delay(remaining, Network.TimeProvider, stop.Token);
-        await Task.WhenAny(changed, timeout);
-        await stop.CancelAsync();
-        cancellationToken.ThrowIfCancellationRequested();
+        // Not Task.WhenAny: its completion would run on the thread pool and come back from outside the simulation.
+        TaskCompletionSource signal = SimWait.NewSignal();
+        Network.AddTopologyWaiter(signal);
+        using ITimer timeout = Network.TimeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), signal, remaining, Timeout.InfiniteTimeSpan);
+        await SimWait.WaitAsync(Loop, signal, cancellationToken);
     }
 
     private async Task WaitUntilAsync(TimeSpan until, TimeSpan deadline, EndPoint destination, CancellationToken cancellationToken)

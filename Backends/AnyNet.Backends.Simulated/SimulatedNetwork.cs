@@ -45,7 +45,7 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
     private readonly Random _random;
     private readonly long _startTicks;
     private readonly LinkConditions _loopback;
-    private TaskCompletionSource _topologyChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<TaskCompletionSource> _topologyWaiters = [];
     private long _eventSequence;
     private long _armedFor = long.MinValue;
     private bool _runDuePosted;
@@ -371,7 +371,12 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
 
     internal long NextConnectionId() => ++_connectionIds;
 
-    internal Task TopologyChangedTask => _topologyChanged.Task;
+    /// <summary>Completes <paramref name="signal"/> at the next partition, heal, crash or restart.</summary>
+    internal void AddTopologyWaiter(TaskCompletionSource signal)
+    {
+        _topologyWaiters.RemoveAll(static s => s.Task.IsCompleted);
+        _topologyWaiters.Add(signal);
+    }
 
     internal void ReportEscape(string what)
     {
@@ -554,9 +559,13 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
 
     private void TopologyChanged()
     {
-        TaskCompletionSource changed = _topologyChanged;
-        _topologyChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
+        TaskCompletionSource[] waiters = [.. _topologyWaiters];
+        _topologyWaiters.Clear();
+        foreach (TaskCompletionSource waiter in waiters)
+        {
+            waiter.TrySetResult();
+        }
+
         foreach (SimConnection connection in _connections.ToArray())
         {
             connection.Resume();

@@ -124,7 +124,9 @@ internal sealed class SimLoop : IDisposable
             return function();
         }
 
-        return InvokeAsync(() => Task.FromResult(function()), entry: false).GetAwaiter().GetResult();
+        // Setting up or steering the network from outside (AddHost, Partition...) is the caller's own sequencing, not an
+        // escape; the socket calls that must not come from outside report themselves before they get here.
+        return InvokeAsync(() => Task.FromResult(function()), entry: true).GetAwaiter().GetResult();
     }
 
     public void Dispose() => _wake.Dispose();
