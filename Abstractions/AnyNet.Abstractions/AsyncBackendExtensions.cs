@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AnyNet.Diagnostics;
+using AnyNet.Diagnostics.Internal;
 
 namespace AnyNet;
 
@@ -80,15 +83,28 @@ public static class AsyncBackendExtensions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         cancellationToken.ThrowIfCancellationRequested();
 
-        IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
-            ? [literal]
-            : await backend.ResolveAsync(host, AddressFamily.Unspecified, cancellationToken);
-        if (addresses.Length == 1)
+        using Activity? activity = Telemetry.Source.StartActivity(AnyNetTelemetry.ConnectActivity, ActivityKind.Client);
+        activity?.SetTag(AnyNetTelemetry.ServerAddressTag, host)
+            .SetTag(AnyNetTelemetry.ServerPortTag, port)
+            .SetTag(AnyNetTelemetry.NetworkTransportTag, "tcp");
+        long started = Telemetry.ConnectMetricsEnabled ? Stopwatch.GetTimestamp() : 0;
+        try
         {
-            return await backend.ConnectTcpAsync(new IPEndPoint(addresses[0], port), cancellationToken);
+            IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
+                ? [literal]
+                : await backend.ResolveAsync(host, AddressFamily.Unspecified, cancellationToken);
+            ISocketStream stream = addresses.Length == 1
+                ? await Internal.HappyEyeballs.AttemptAsync(backend, new IPEndPoint(addresses[0], port), cancellationToken)
+                : await Internal.HappyEyeballs.ConnectAsync(backend, host, addresses, port, cancellationToken);
+            Telemetry.RecordConnect(host, port, started, error: null);
+            return stream;
         }
-
-        return await Internal.HappyEyeballs.ConnectAsync(backend, host, addresses, port, cancellationToken);
+        catch (Exception error)
+        {
+            Telemetry.Fail(activity, error);
+            Telemetry.RecordConnect(host, port, started, error);
+            throw;
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using AnyNet.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,13 +30,13 @@ public sealed class AnyNetBuilder
     }
 
     /// <summary>Makes <typeparamref name="TBackend"/> available under <paramref name="name"/>, created with its constructor's services injected.</summary>
-    public AnyNetBuilder AddBackend<TBackend>(string name)
+    public AnyNetBuilder AddBackend<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TBackend>(string name)
         where TBackend : class, IAsyncBackend
         => AddBackend(name, static services => ActivatorUtilities.CreateInstance<TBackend>(services));
 
     /// <summary>Registers a hosted server on <paramref name="endpoint"/> whose connections <typeparamref name="THandler"/> serves.</summary>
     /// <inheritdoc cref="AnyNetServiceCollectionExtensions.AddAnyNetServer{THandler}(IServiceCollection, string, Action{AnyNetServerOptions}?)" path="/exception"/>
-    public AnyNetBuilder AddServer<THandler>(string endpoint, Action<AnyNetServerOptions>? configure = null)
+    public AnyNetBuilder AddServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(string endpoint, Action<AnyNetServerOptions>? configure = null)
         where THandler : class, IConnectionHandler
     {
         Services.AddAnyNetServer<THandler>(endpoint, configure);

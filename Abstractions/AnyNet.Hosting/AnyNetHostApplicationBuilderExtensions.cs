@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Hosting;
 
 namespace AnyNet.Hosting;
@@ -15,7 +16,7 @@ public static class AnyNetHostApplicationBuilderExtensions
 
     /// <summary>Registers a hosted server on <paramref name="endpoint"/> whose connections <typeparamref name="THandler"/> serves.</summary>
     /// <inheritdoc cref="AnyNetServiceCollectionExtensions.AddAnyNetServer{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{AnyNetServerOptions}?)"/>
-    public static IHostApplicationBuilder AddAnyNetServer<THandler>(this IHostApplicationBuilder builder, string endpoint, Action<AnyNetServerOptions>? configure = null)
+    public static IHostApplicationBuilder AddAnyNetServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IHostApplicationBuilder builder, string endpoint, Action<AnyNetServerOptions>? configure = null)
         where THandler : class, IConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using AnyNet.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,7 @@ public static class AnyNetServiceCollectionExtensions
     /// <param name="configure">Sets the server's options; <see cref="AnyNetServerOptions.Endpoint"/> starts as <paramref name="endpoint"/>.</param>
     /// <exception cref="FormatException">The endpoint is malformed; the message lists the accepted forms.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public static IServiceCollection AddAnyNetServer<THandler>(this IServiceCollection services, string endpoint, Action<AnyNetServerOptions>? configure = null)
+    public static IServiceCollection AddAnyNetServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IServiceCollection services, string endpoint, Action<AnyNetServerOptions>? configure = null)
         where THandler : class, IConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -57,6 +57,7 @@ internal static class Program
         File.WriteAllText(Path.Combine(options.OutputDirectory, $"echo-matrix{suffix}.svg"), SvgChart.Render(options, machine, cells));
         Console.WriteLine();
         Console.WriteLine(report.MainTable());
+        Console.WriteLine(report.PerCpuTable());
         Console.WriteLine(report.SummaryTable());
         Console.WriteLine(report.Targets());
         Console.WriteLine($"wrote {options.OutputDirectory}/results{suffix}.md, results{suffix}.csv and echo-matrix{suffix}.svg in {stopwatch.Elapsed.TotalSeconds:F0} s");

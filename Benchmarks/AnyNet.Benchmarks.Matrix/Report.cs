@@ -30,6 +30,47 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
             ? a.MessagesPerSecond / b.MessagesPerSecond
             : double.NaN;
 
+    /// <summary>The ratio of messages per server CPU-second, the figure the performance targets use.</summary>
+    public double CpuRatio(string server, string reference, int connections, int size) =>
+        Find(server, connections, size) is { MessagesPerServerCpuSecond: > 0 } a && Find(reference, connections, size) is { MessagesPerServerCpuSecond: > 0 } b
+            ? a.MessagesPerServerCpuSecond / b.MessagesPerServerCpuSecond
+            : double.NaN;
+
+    /// <summary>One row per cell, one column per server: messages per server CPU-second and its ratios to the references.</summary>
+    public string PerCpuTable()
+    {
+        var servers = MeasuredServers.ToList();
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| conns x size | {string.Join(" | ", servers)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(servers.Select(_ => "---:|"))}");
+        foreach (int connections in options.Connections)
+        {
+            foreach (int size in options.Sizes)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {connections} x {SizeText(size)} |");
+                foreach (string server in servers)
+                {
+                    if (Find(server, connections, size) is not { MessagesPerServerCpuSecond: > 0 } cell)
+                    {
+                        text.Append(" - |");
+                        continue;
+                    }
+
+                    double s = server == Baseline ? double.NaN : CpuRatio(server, Baseline, connections, size);
+                    double c = server == Ceiling ? double.NaN : CpuRatio(server, Ceiling, connections, size);
+                    string ratios = string.Join(", ", new[] { (s, "S"), (c, "C") }.Where(r => !double.IsNaN(r.Item1)).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Item1:F2}x {r.Item2}")));
+                    text.Append(CultureInfo.InvariantCulture, $" {Rate(cell.MessagesPerServerCpuSecond)}{(ratios.Length > 0 ? $" ({ratios})" : "")} |");
+                }
+
+                text.AppendLine();
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("Messages per second of server CPU (msgs/s divided by the server's CPU fraction); S and C as above. This is the figure the targets use: it is not bounded by the load generator.");
+        return text.ToString();
+    }
+
     /// <summary>The table: one row per cell, one column per server; messages/s and the two ratios.</summary>
     public string MainTable()
     {
@@ -126,6 +167,11 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
             ? "- best backend >= 0.95x C epoll: not measured"
             : string.Create(CultureInfo.InvariantCulture, $"- best backend >= 0.95x C epoll: {best.Backend} {best.Ratio:F2}x -> {(best.Ratio >= 0.95 ? "met" : "NOT met")}{(Find(Ceiling, Conns, Size)?.ClientBound == true ? " (the C cell is bounded by the load generator, so the real ceiling is higher)" : "")}"));
 
+        text.AppendLine(CpuTarget("tasks >= 1.0x sockets per CPU-second, every cell", ["tasks"], Baseline, options.Connections, 1.0));
+        text.AppendLine(CpuTarget("libuv >= 0.95x C epoll per CPU-second at 100 and 1000 connections", ["libuv"], Ceiling, options.Connections.Where(c => c >= 100), 0.95));
+        text.AppendLine(CpuTarget("reactor and libuv >= 0.9x C epoll per CPU-second at 1 connection", s_loopBackends, Ceiling, options.Connections.Where(c => c == 1), 0.9));
+        text.AppendLine(CpuTarget("reactor >= 1.0x C epoll per CPU-second from 100 connections", ["reactor"], Ceiling, options.Connections.Where(c => c >= 100), 1.0));
+
         foreach (string loop in s_loopBackends)
         {
             ServerSummary? s = summaries.FirstOrDefault(x => x.Server == loop);
@@ -135,6 +181,24 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
         }
 
         return text.ToString();
+    }
+
+    // The worst measured ratio over the named cells, with the cell it was found in.
+    private string CpuTarget(string name, IEnumerable<string> servers, string reference, IEnumerable<int> connections, double target)
+    {
+        var ratios = (from server in servers
+                      from conns in connections
+                      from size in options.Sizes
+                      let ratio = CpuRatio(server, reference, conns, size)
+                      where !double.IsNaN(ratio)
+                      select (server, conns, size, ratio)).ToList();
+        if (ratios.Count == 0)
+        {
+            return $"- {name}: not measured";
+        }
+
+        var worst = ratios.MinBy(r => r.ratio);
+        return string.Create(CultureInfo.InvariantCulture, $"- {name}: worst {worst.ratio:F2}x ({worst.server}, {worst.conns} x {SizeText(worst.size)}) -> {(worst.ratio >= target ? "met" : "NOT met")}");
     }
 
     public string Markdown()
@@ -156,6 +220,9 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
         text.AppendLine("## Throughput");
         text.AppendLine();
         text.AppendLine(MainTable());
+        text.AppendLine("## Per server CPU-second");
+        text.AppendLine();
+        text.AppendLine(PerCpuTable());
         text.AppendLine("## Memory and connection churn");
         text.AppendLine();
         text.AppendLine(SummaryTable());
@@ -180,10 +247,10 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
 
     public string Csv()
     {
-        var text = new StringBuilder("server,connections,size,msgs_per_s,mb_per_s,p50_us,p99_us,errors,server_cpu,client_cpu,failure\n");
+        var text = new StringBuilder("server,connections,size,msgs_per_s,mb_per_s,p50_us,p99_us,errors,server_cpu,client_cpu,msgs_per_server_cpu_s,failure\n");
         foreach (CellResult c in cells)
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{c.Server},{c.Connections},{c.Size},{c.MessagesPerSecond:F1},{c.MegabytesPerSecond:F2},{c.P50Microseconds:F1},{c.P99Microseconds:F1},{c.Errors},{c.ServerCpu:F3},{c.ClientCpu:F3},\"{c.Failure?.Replace("\"", "'", StringComparison.Ordinal)}\""));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{c.Server},{c.Connections},{c.Size},{c.MessagesPerSecond:F1},{c.MegabytesPerSecond:F2},{c.P50Microseconds:F1},{c.P99Microseconds:F1},{c.Errors},{c.ServerCpu:F3},{c.ClientCpu:F3},{c.MessagesPerServerCpuSecond:F1},\"{c.Failure?.Replace("\"", "'", StringComparison.Ordinal)}\""));
         }
 
         return text.ToString();

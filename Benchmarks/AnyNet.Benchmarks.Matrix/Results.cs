@@ -19,6 +19,12 @@ internal sealed record CellResult(string Server, int Connections, int Size)
 
     public double ServerCpu { get; init; }
 
+    /// <summary>
+    /// Messages per second of server CPU (msgs/s divided by the server's CPU fraction): the fairest figure when the
+    /// load generator, not the server, may be the limit.
+    /// </summary>
+    public double MessagesPerServerCpuSecond => ServerCpu > 0 ? MessagesPerSecond / ServerCpu : double.NaN;
+
     /// <summary>Set when the cell could not be measured.</summary>
     public string? Failure { get; init; }
 

@@ -20,6 +20,7 @@ public sealed class TaskGroup
     private readonly Lock _gate = new();
     private readonly List<Exception> _errors = [];
     private TaskCompletionSource? _allChildrenDone;
+    private TaskHandle? _firstChild;
     private int _running;
     private bool _closed;
 
@@ -36,6 +37,29 @@ public sealed class TaskGroup
 
     /// <summary>True once the group has been cancelled.</summary>
     public bool IsCancellationRequested => Token.IsCancellationRequested;
+
+    /// <summary>
+    /// The children that have not ended yet (pending or running), oldest first: a snapshot for diagnostics, such as
+    /// printing what a stuck server is still waiting for. Each handle gives the child's name and status.
+    /// </summary>
+    public IReadOnlyList<TaskHandle> GetRunningTasks()
+    {
+        lock (_gate)
+        {
+            var children = new List<TaskHandle>(_running);
+            for (TaskHandle? child = _firstChild; child is not null; child = child.NextInGroup)
+            {
+                // A child that has just ended may not be unlinked yet: its waiters can run before its last line does.
+                if (!child.IsDone)
+                {
+                    children.Add(child);
+                }
+            }
+
+            children.Reverse();
+            return children;
+        }
+    }
 
     /// <summary>Runs <paramref name="body"/> as the group's body and waits for it and every child it starts.</summary>
     /// <exception cref="TaskGroupException">The body or a child failed; holds every real error.</exception>
@@ -198,6 +222,13 @@ public sealed class TaskGroup
             }
 
             _running++;
+            handle.NextInGroup = _firstChild;
+            if (_firstChild is not null)
+            {
+                _firstChild.PreviousInGroup = handle;
+            }
+
+            _firstChild = handle;
         }
 
         var start = new ChildStart(this, handle, run, ExecutionContext.Capture());
@@ -231,6 +262,7 @@ public sealed class TaskGroup
             TaskCompletionSource? waiter = null;
             lock (_gate)
             {
+                Unlink(handle);
                 if (--_running == 0)
                 {
                     waiter = _allChildrenDone;
@@ -239,6 +271,25 @@ public sealed class TaskGroup
 
             waiter?.TrySetResult();
         }
+    }
+
+    private void Unlink(TaskHandle handle)
+    {
+        if (handle.PreviousInGroup is null)
+        {
+            _firstChild = handle.NextInGroup;
+        }
+        else
+        {
+            handle.PreviousInGroup.NextInGroup = handle.NextInGroup;
+        }
+
+        if (handle.NextInGroup is not null)
+        {
+            handle.NextInGroup.PreviousInGroup = handle.PreviousInGroup;
+        }
+
+        handle.PreviousInGroup = handle.NextInGroup = null;
     }
 
     private void Report(Exception error, CancellationToken token)

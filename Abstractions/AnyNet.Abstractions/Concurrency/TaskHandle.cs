@@ -54,6 +54,12 @@ public class TaskHandle
         return _status;
     }
 
+    // The group's list of children that have not ended, linked through the handles themselves so that starting a
+    // child allocates no list node (a server starts one child per connection).
+    internal TaskHandle? PreviousInGroup { get; set; }
+
+    internal TaskHandle? NextInGroup { get; set; }
+
     internal void MarkRunning() => _status = TaskHandleStatus.Running;
 
     internal void AddCancellationSource(CancellationToken token, out CancellationTokenRegistration registration) =>

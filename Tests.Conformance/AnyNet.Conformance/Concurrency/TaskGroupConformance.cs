@@ -31,6 +31,39 @@ public abstract class TaskGroupConformance<TFixture> : ConformanceTest<TFixture>
     });
 
     [SkippableFact]
+    public virtual Task GetRunningTasks_lists_the_children_that_have_not_ended_with_their_names_and_status() => RunAsync(async (backend, token) =>
+    {
+        var release = new AsyncEvent();
+        var bothRunning = new AsyncSemaphore(0);
+        await TaskGroup.RunAsync(async group =>
+        {
+            Assert.Empty(group.GetRunningTasks());
+            foreach (string name in new[] { "first", "second" })
+            {
+                group.Start(async t =>
+                {
+                    bothRunning.Release();
+                    await release.WaitAsync(t);
+                }, name);
+            }
+
+            group.Start(_ => Task.CompletedTask, "quick");
+            IReadOnlyList<TaskHandle> pending = group.GetRunningTasks();
+            Assert.Equal(["first", "second", "quick"], pending.Select(h => h.Name));
+            Assert.All(pending, h => Assert.Equal(TaskHandleStatus.Pending, h.Status));
+
+            await bothRunning.AcquireAsync(token);
+            await bothRunning.AcquireAsync(token);
+            TaskHandle quick = pending[2];
+            await quick.WaitAsync(token);
+            IReadOnlyList<TaskHandle> running = group.GetRunningTasks();
+            Assert.Equal(["first", "second"], running.Select(h => h.Name));
+            Assert.All(running, h => Assert.Equal(TaskHandleStatus.Running, h.Status));
+            release.Set();
+        }, token);
+    });
+
+    [SkippableFact]
     public virtual Task A_child_never_runs_inside_Start() => RunAsync(async (backend, token) =>
     {
         bool ranInsideStart = false;
