@@ -31,6 +31,18 @@ public sealed class SimulatedHost : IAsyncBackend
     }
 
 
+    /// <summary>
+    /// A host named <c>host</c> on a new network of its own, which it disposes when it is disposed: the parameterless
+    /// form that backend discovery (<c>AnyNetBackends</c>) and dependency injection can make, and a drop-in backend for
+    /// application tests.
+    /// </summary>
+    public SimulatedHost()
+        : this(new SimulatedNetwork(), "host", new IPAddress([192, 0, 2, 1]), IPAddress.Parse("2001:db8::1"))
+    {
+        Network.Adopt(this);
+        OwnsNetwork = true;
+    }
+
     /// <summary>Makes a network with one host, which disposes the network when it is disposed: a drop-in backend for tests.</summary>
     public static SimulatedHost CreateStandalone(SimulatedNetworkOptions? options = null, string name = "host")
     {

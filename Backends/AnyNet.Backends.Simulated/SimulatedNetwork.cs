@@ -157,6 +157,13 @@ public sealed class SimulatedNetwork : IAsyncDisposable, IDisposable
         });
     }
 
+    internal void Adopt(SimulatedHost host) => Loop.Invoke(() =>
+    {
+        _hosts.Add(host);
+        Record(host, $"host added: {host.Address}, {host.Address6}");
+        return true;
+    });
+
     /// <summary>Adds (or replaces) a name in the network's name table, which every host's <c>ResolveAsync</c> uses instead of DNS.</summary>
     public void AddName(string name, params IPAddress[] addresses)
     {
