@@ -62,7 +62,7 @@ public sealed record SimulatedNetworkOptions
     /// before it lets the clock jump. Default zero: a pure simulation never waits. A test that cancels through
     /// <c>CancellationTokenSource.CancelAsync</c> (whose callbacks run on the thread pool) or waits for real threads needs
     /// a few milliseconds, or its timeouts may fire first; while outside work has come back within the last second the
-    /// wait is ten times as long. Such code is not deterministic in any case.
+    /// wait is ten times as long (work the simulation merely hands out, like a RunAsync from a test thread, does not count). Such code is not deterministic in any case.
     /// </summary>
     public TimeSpan OutsideWorkGrace { get; init; }
 

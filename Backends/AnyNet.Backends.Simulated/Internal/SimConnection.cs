@@ -8,7 +8,9 @@ namespace AnyNet.Backends.Simulated.Internal;
 /// </summary>
 internal sealed class SimConnection
 {
+    // A network segment (about ten Ethernet frames) and a loopback one (Linux's loopback MTU is 64 KiB).
     private const int SegmentSize = 16 * 1024;
+    private const int LoopbackSegmentSize = 64 * 1024;
 
     public SimConnection(SimulatedNetwork network, string kind)
     {
@@ -55,7 +57,8 @@ internal sealed class SimConnection
                 break;
             }
 
-            byte[] data = pipe.SendQueue.Dequeue(Math.Min(window, SegmentSize));
+            int segment = ReferenceEquals(sender.Host.Root, receiver.Host.Root) ? LoopbackSegmentSize : SegmentSize;
+            byte[] data = pipe.SendQueue.Dequeue(Math.Min(window, segment));
             pipe.InFlightBytes += data.Length;
             Transmit(p, data);
             moved = true;

@@ -66,9 +66,9 @@ internal sealed class SimLoop : IDisposable
             return;
         }
 
-        Volatile.Write(ref _lastOutsidePost, Environment.TickCount64);
         if (!entry)
         {
+            Volatile.Write(ref _lastOutsidePost, Environment.TickCount64);
             _reportEscape($"work was posted to the simulation from thread {Environment.CurrentManagedThreadId} (code that left the simulation: Task.Run, ConfigureAwait(false), RunOnThreadAsync, real I/O or a real timer)");
         }
 

@@ -34,7 +34,7 @@ public sealed class SimulatedFixture : IVirtualTimeBackendFixture
             Seed = s_seed,
             Clock = clock,
             MirrorUnixPathsToFileSystem = true,
-            OutsideWorkGrace = TimeSpan.FromMilliseconds(20),
+            OutsideWorkGrace = TimeSpan.FromMilliseconds(10),
             // Local round trips take a little virtual time, as they take a little real time (a served connection has a duration).
             LoopbackLatency = clock is null ? TimeSpan.FromMicroseconds(10) : TimeSpan.Zero,
         });
