@@ -114,7 +114,9 @@ public static class AsyncBackendExtensions
     /// <remarks>
     /// Cancelling the token stops accepting, cancels every handler and closes every connection, then throws
     /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
-    /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors.
+    /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
+    /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
+    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -122,10 +124,15 @@ public static class AsyncBackendExtensions
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(handler);
+        CapacityLimiter limit = ServeLimits.Connections;
         return TaskGroup.RunAsync(async group =>
         {
             while (true)
             {
+                // A token is taken before the accept, so at the limit nothing is accepted: connections wait in the
+                // listen backlog rather than costing a descriptor the process may not have (see ServeLimits).
+                var slot = new object();
+                await limit.AcquireOnBehalfOfAsync(slot, group.Token);
                 TStream stream;
                 try
                 {
@@ -133,14 +140,27 @@ public static class AsyncBackendExtensions
                 }
                 catch (ClosedResourceException) when (!group.IsCancellationRequested)
                 {
+                    limit.ReleaseOnBehalfOf(slot);
                     return;
+                }
+                catch
+                {
+                    limit.ReleaseOnBehalfOf(slot);
+                    throw;
                 }
 
                 group.Start(async token =>
                 {
-                    await using (stream)
+                    try
                     {
-                        await handler(stream, token);
+                        await using (stream)
+                        {
+                            await handler(stream, token);
+                        }
+                    }
+                    finally
+                    {
+                        limit.ReleaseOnBehalfOf(slot);
                     }
                 });
             }

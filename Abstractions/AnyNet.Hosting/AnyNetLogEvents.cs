@@ -44,4 +44,16 @@ public static class AnyNetLogEvents
 
     /// <summary>Debug: a handler ended with an exception after the server cancelled it and closed its connection.</summary>
     public const int HandlerEndedAfterClose = 13;
+
+    /// <summary>Debug: the peer reset or vanished while its handler ran (a normal network event, logged without a stack trace).</summary>
+    public const int ConnectionLost = 14;
+
+    /// <summary>Warning: the server ran out of file descriptors and is backing off; logged once per episode, not per attempt.</summary>
+    public const int DescriptorsExhausted = 15;
+
+    /// <summary>Information: the server can accept again after running out of file descriptors.</summary>
+    public const int DescriptorsRecovered = 16;
+
+    /// <summary>Debug: a connection was closed because it had no traffic for the server's idle timeout.</summary>
+    public const int IdleTimeout = 17;
 }

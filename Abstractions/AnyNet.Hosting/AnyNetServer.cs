@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using AnyNet.Backends;
 using AnyNet.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +30,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _forceClose = new();
     private readonly Lock _stopGate = new();
+    private readonly BackendEventLog _backendEvents = new();
     private (Task ListenerClosed, Task Stopped)? _stop;
     private IAsyncBackend? _backend;
     private AnyNetMetrics? _metrics;
@@ -70,12 +73,22 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
 
     /// <summary>Binds the listener and starts serving. A bind failure throws, with the endpoint in the message, and fails the host's start.</summary>
     /// <exception cref="IOException">The endpoint could not be bound; the backend's error is the inner exception.</exception>
-    /// <exception cref="InvalidOperationException">The server was already started.</exception>
+    /// <remarks>
+    /// Calling it again after it succeeded does nothing, so that <see cref="AnyNetHost.RunAsync(Func{IHost}, TextWriter?, CancellationToken)"/>
+    /// can bind every server before the host starts (and report a bind failure in one line) and the host's own start
+    /// then finds them listening.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">An earlier start failed or was cancelled.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
+            if (_listener is not null && !_stopping)
+            {
+                return;
+            }
+
             throw new InvalidOperationException($"The AnyNet server on {EndPoint} was already started.");
         }
 
@@ -241,11 +254,12 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         ISocketListener listener;
         try
         {
-            listener = backend.Listen(EndPoint, new ListenOptions { Backlog = _definition.Options.Backlog, ReusePort = _definition.Options.ReusePort });
+            listener = backend.Listen(EndPoint, new ListenOptions { Backlog = _definition.Options.Backlog, ReusePort = _definition.Options.ReusePort, KeepAlive = _definition.Options.KeepAlive });
         }
         catch (Exception error)
         {
-            throw new IOException($"The AnyNet server could not listen on {EndPoint} with the '{backend.Name}' backend: {error.Message}", error);
+            string source = _definition.Options.ConfigurationKey is { } key ? $" ({key})" : string.Empty;
+            throw new IOException($"The AnyNet server could not listen on {EndPoint}{source} with the '{backend.Name}' backend: {error.Message}", error);
         }
 
         try
@@ -254,6 +268,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             _endPointText = LocalEndPoint.ToString();
             _tags = AnyNetMetrics.Tags(backend.Name, _endPointText);
             _listener = listener;
+            _backendEvents.Attach(_logger, listener.LocalEndPoint.ToString() ?? string.Empty, _endPointText);
             Log.ServerStarted(_logger, _endPointText, backend.Name);
             listening.TrySetResult();
 
@@ -267,6 +282,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         finally
         {
             await listener.DisposeAsync();
+            _backendEvents.Dispose();
         }
     }
 
@@ -290,14 +306,22 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         metrics.ActiveConnections.Add(1, _tags);
         long started = _timeProvider.GetTimestamp();
         Log.ConnectionAccepted(_logger, id, remote, _endPointText);
-        var connection = new CountingSocketStream(stream, metrics, _tags);
+        var connection = new CountingSocketStream(stream, metrics, _tags, _timeProvider);
+        IdleTimeoutWatch? idle = _definition.Options.IdleTimeout is TimeSpan idleTimeout
+            ? new IdleTimeoutWatch(_timeProvider, idleTimeout, connection, () =>
+            {
+                Log.IdleTimeout(_logger, id, remote, _endPointText, idleTimeout);
+                _ = stream.DisposeAsync().AsTask();
+            })
+            : null;
         Exception? failure = null;
         try
         {
-            failure = await RunHandlerAsync(stream, connection, id, remote, cancellationToken);
+            failure = await RunHandlerAsync(stream, connection, id, remote, idle, cancellationToken);
         }
         finally
         {
+            idle?.Dispose();
             // Closed here rather than by ServeAsync so that the metrics and the log below describe a closed connection.
             await stream.DisposeAsync();
             Interlocked.Decrement(ref _active);
@@ -308,11 +332,21 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         }
     }
 
-    private async Task<Exception?> RunHandlerAsync(ISocketStream stream, CountingSocketStream connection, long id, EndPoint? remote, CancellationToken cancellationToken)
+    private async Task<Exception?> RunHandlerAsync(ISocketStream stream, CountingSocketStream connection, long id, EndPoint? remote, IdleTimeoutWatch? idle, CancellationToken cancellationToken)
     {
         Task handling = InvokeHandlerAsync(connection, cancellationToken);
+        Task<bool>? endedAfterCancel = null;
         if (!handling.IsCompleted)
         {
+            // Whether the server's cancellation ended the handler is decided the moment the handler ends: on a loop
+            // backend the cancellation can end a handler blocked in a receive before this method resumes below, so
+            // checking here whether it still runs would miss it (and report 0 connections force-closed).
+            endedAfterCancel = handling.ContinueWith(
+                static (_, state) => ((CancellationTokenSource)state!).IsCancellationRequested,
+                _forceClose,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled))
             {
@@ -324,9 +358,13 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
                 // The drain timeout expired (or the backend is being disposed). Closing the connection as well as
                 // cancelling the token wakes a handler blocked in a receive or send that does not watch the token.
                 // This runs on the backend's scheduler, where the connection lives.
-                Interlocked.Increment(ref _forceClosed);
                 await stream.DisposeAsync();
             }
+        }
+
+        if (endedAfterCancel is not null && await endedAfterCancel)
+        {
+            Interlocked.Increment(ref _forceClosed);
         }
 
         try
@@ -334,11 +372,18 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             await handling;
             return null;
         }
-        catch (Exception error) when (cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (cancellationToken.IsCancellationRequested || idle?.Fired == true)
         {
             // The server ended the connection; whatever the handler then threw is a consequence, not its failure.
             Log.HandlerEndedAfterClose(_logger, id, remote, error.GetType().FullName);
             return null;
+        }
+        catch (Exception error) when (IsPeerLoss(error))
+        {
+            // A peer that resets or vanishes is part of a server's normal life (Kestrel logs it at Debug too): no
+            // stack trace, and not a handler failure.
+            Log.ConnectionLost(_logger, id, remote, _endPointText, error.Message);
+            return error;
         }
         catch (Exception error)
         {
@@ -412,6 +457,20 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             Log.ServerFaulted(_logger, error, _endPointText);
             _services.GetService<IHostApplicationLifetime>()?.StopApplication();
         }
+    }
+
+    private static bool IsPeerLoss(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is BrokenResourceException or EndOfStreamException
+                || (e is SocketException socketError && SocketErrors.IsConnectionFailure(socketError.SocketErrorCode)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static AnyNetEndPoint? Describe(EndPoint? endPoint)

@@ -21,6 +21,22 @@ public sealed class AnyNetServerOptions
     /// </summary>
     public int? MaxConnections { get; set; }
 
+    /// <summary>
+    /// Closes a connection that received and sent nothing for this long (its handler then ends, logged at Debug).
+    /// Null (the default): never. A pending receive is not traffic: this is what ends connections whose peer vanished
+    /// without a FIN or RST.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>TCP keepalive for every accepted connection (see <see cref="ListenOptions.KeepAlive"/>); null (the default): off.</summary>
+    public TcpKeepAlive? KeepAlive { get; set; }
+
+    /// <summary>
+    /// The configuration key <see cref="Endpoint"/> was read from (for example <c>HostedEcho:Endpoints:0</c>), or null.
+    /// Start-up errors about the endpoint (malformed, or it cannot be bound) name it, so an operator knows what to fix.
+    /// </summary>
+    public string? ConfigurationKey { get; set; }
+
     /// <summary>Checks every value; throws naming the first bad one.</summary>
     /// <exception cref="FormatException"><see cref="Endpoint"/> is malformed; the message lists the accepted forms.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A timeout, the backlog or the connection limit is out of range.</exception>
@@ -28,11 +44,27 @@ public sealed class AnyNetServerOptions
 
     internal AnyNetEndPoint ValidateAndParse()
     {
-        AnyNetEndPoint endPoint = AnyNetEndPoint.Parse(Endpoint ?? throw new FormatException($"The server endpoint is not set. Accepted forms: {AnyNetEndPoint.AcceptedForms}."));
+        AnyNetEndPoint endPoint;
+        try
+        {
+            endPoint = AnyNetEndPoint.Parse(Endpoint ?? throw new FormatException($"The server endpoint is not set. Accepted forms: {AnyNetEndPoint.AcceptedForms}."));
+        }
+        catch (FormatException error) when (ConfigurationKey is not null)
+        {
+            throw new FormatException($"{ConfigurationKey}: {error.Message}", error);
+        }
+
         if (DrainTimeout is TimeSpan drain && drain < TimeSpan.Zero && drain != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(DrainTimeout), drain, $"The drain timeout of the server on {Endpoint} must not be negative.");
         }
+
+        if (IdleTimeout is TimeSpan idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdleTimeout), idle, $"The idle timeout of the server on {Endpoint} must be positive (or null for none).");
+        }
+
+        KeepAlive?.Validate();
 
         if (Backlog <= 0)
         {

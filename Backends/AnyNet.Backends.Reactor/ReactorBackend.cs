@@ -81,6 +81,15 @@ public sealed class ReactorBackend : IAsyncBackend
                 Sys.SetOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)", localEndPoint);
             }
 
+            if (options.KeepAlive is { } keepAlive)
+            {
+                // On the listening socket: Linux copies these options to every socket it accepts (tcp(7)).
+                Sys.SetOption(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1, "setsockopt(SO_KEEPALIVE)", localEndPoint);
+                Sys.SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, keepAlive.IdleSeconds, "setsockopt(TCP_KEEPIDLE)", localEndPoint);
+                Sys.SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPINTVL, keepAlive.IntervalSeconds, "setsockopt(TCP_KEEPINTVL)", localEndPoint);
+                Sys.SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPCNT, keepAlive.ProbeCount, "setsockopt(TCP_KEEPCNT)", localEndPoint);
+            }
+
             Sys.Bind(fd, localEndPoint);
             Sys.Listen(fd, options.Backlog, localEndPoint);
             return (ISocketListener)new ListenerSocket(_loop, fd, Sys.LocalEndPoint(fd.Fd) ?? localEndPoint, isTcp: true, unixPath: null);
@@ -102,6 +111,7 @@ public sealed class ReactorBackend : IAsyncBackend
         options.Validate();
         _lifetime.ThrowIfStopping();
         var endPoint = new UnixDomainSocketEndPoint(path);
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
         SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_STREAM, endPoint);
         return Sys.CloseOnFailure(fd, fd =>
         {
@@ -148,6 +158,11 @@ public sealed class ReactorBackend : IAsyncBackend
         UnixDomainSocketEndPoint? local = path is null ? null : new UnixDomainSocketEndPoint(path);
         UnixDomainSocketEndPoint? remote = remotePath is null ? null : new UnixDomainSocketEndPoint(remotePath);
         EndPoint named = (EndPoint?)local ?? remote ?? SockAddr.Unnamed;
+        if (path is not null)
+        {
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
+        }
+
         SafeFd fd = Sys.CreateSocket(Libc.AF_UNIX, Libc.SOCK_DGRAM, named);
         return Sys.CloseOnFailure(fd, fd =>
         {

@@ -61,6 +61,15 @@ public sealed class TasksBackend : IAsyncBackend
             SocketSetup.EnableReusePort(socket);
         }
 
+        if (options.KeepAlive is { } keepAlive)
+        {
+            // On the listening socket: Linux copies these options to every socket it accepts.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, keepAlive.IdleSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, keepAlive.IntervalSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepAlive.ProbeCount);
+        }
+
         SocketSetup.BindAndListen(socket, localEndPoint, options.Backlog);
         return new SocketListener(socket, unixPath: null);
     }
@@ -85,6 +94,7 @@ public sealed class TasksBackend : IAsyncBackend
         _lifetime.ThrowIfStopping();
         var endPoint = new UnixDomainSocketEndPoint(path);
         SocketSetup.ThrowIfPathExists(path, endPoint);
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         SocketSetup.BindAndListen(socket, endPoint, options.Backlog);
         return new SocketListener(socket, path);
@@ -108,6 +118,7 @@ public sealed class TasksBackend : IAsyncBackend
         if (path is not null)
         {
             SocketSetup.ThrowIfPathExists(path, local!);
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
         }
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

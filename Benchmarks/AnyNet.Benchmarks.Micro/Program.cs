@@ -9,7 +9,8 @@ namespace AnyNet.Benchmarks.Micro;
 /// <summary>
 /// BenchmarkDotNet micro-benchmarks with the memory diagnoser: allocations per echo round trip on every backend,
 /// task-group spawn+join, 100k concurrent sleeps, and memory object streams next to a raw Channel&lt;T&gt;.
-/// <c>--alloc</c> prints the exact steady-state bytes per echo round trip of each backend instead.
+/// <c>--alloc</c> prints the exact steady-state bytes per echo round trip of each backend instead; <c>--alloc-lines</c>
+/// the bytes per line of the buffered stream's ReceiveUntilAsync next to a PipeReader line loop.
 /// Run with <c>Benchmarks/run.sh --micro</c> (extra arguments go to BenchmarkDotNet, e.g. <c>--filter *Echo*</c>).
 /// </summary>
 internal static class Program
@@ -19,6 +20,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "--alloc")
         {
             AllocationCheck.Run();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "--alloc-lines")
+        {
+            LineAllocationCheck.Run();
             return;
         }
 

@@ -27,4 +27,24 @@ public sealed class BackendEventSource : EventSource
             WriteEvent(1, backend, endPoint, errno, backoffMilliseconds);
         }
     }
+
+    /// <summary>A failure inside a native loop callback was contained (logged, and the handle it belonged to closed) instead of unwinding into native code.</summary>
+    [Event(2, Level = EventLevel.Error, Message = "The {0} backend contained a failure in a loop callback: {1}: {2}")]
+    public void CallbackFailed(string backend, string exceptionType, string message)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(2, backend, exceptionType, message);
+        }
+    }
+
+    /// <summary>A listener accepts again after running out of descriptors; <paramref name="backoffCount"/> back-offs were needed in the episode.</summary>
+    [Event(3, Level = EventLevel.Informational, Message = "The {0} backend's listener on {1} accepts again after {2} back-offs for lack of descriptors")]
+    public void AcceptRecovered(string backend, string endPoint, int backoffCount)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(3, backend, endPoint, backoffCount);
+        }
+    }
 }

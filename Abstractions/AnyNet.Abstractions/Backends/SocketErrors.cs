@@ -50,7 +50,36 @@ public static class SocketErrors
     {
         SocketError error = FromErrno(errno);
         string where = endPoint is null ? string.Empty : $" ({endPoint})";
-        return new SocketException((int)error, $"{operation}{where} failed: {Describe(error)} (errno {errno})");
+        string what = errno switch
+        {
+            2 => "No such file or directory",
+            13 => "permission denied",
+            _ => Describe(error),
+        };
+        return new SocketException((int)error, $"{operation}{where} failed: {what} (errno {errno})");
+    }
+
+    /// <summary>
+    /// Throws the ENOENT <see cref="SocketException"/> for binding the Unix socket <paramref name="path"/> when its
+    /// directory does not exist; every backend calls it before bind(2). Checking first makes the error the same
+    /// everywhere: System.Net.Sockets reports ENOENT as "Cannot assign requested address", and libuv's uv_pipe_bind turns
+    /// ENOENT into EACCES (for Windows compatibility), which would send an operator looking at permissions.
+    /// </summary>
+    /// <param name="path">The socket path; an abstract name (starting with <c>@</c> or NUL) has no directory and passes.</param>
+    /// <exception cref="SocketException">The directory is missing (<see cref="SocketError.AddressNotAvailable"/>, as .NET maps ENOENT).</exception>
+    public static void ThrowIfUnixDirectoryMissing(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0 || path[0] is '@' or '\0')
+        {
+            return;
+        }
+
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            throw new SocketException((int)SocketError.AddressNotAvailable, $"bind ({path}) failed: No such file or directory: the directory '{directory}' does not exist (errno 2)");
+        }
     }
 
     /// <summary>Wraps an OS failure of an established stream as <see cref="BrokenResourceException"/>.</summary>

@@ -133,6 +133,12 @@ internal sealed class ByteBuffer(int capacity)
         lock (_gate)
         {
             ThrowIfWriterClosed(allowCompleted: true);
+            if (_writing)
+            {
+                // Ending the stream under a send that is still waiting would truncate it silently.
+                throw BusyResourceException.For("sending");
+            }
+
             _writeCompleted = true;
             (wake, _readerWaiter) = (_readerWaiter, null);
         }

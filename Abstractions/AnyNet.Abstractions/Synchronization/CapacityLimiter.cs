@@ -30,25 +30,28 @@ public sealed class CapacityLimiter : IFlowOwnedResource
     private readonly HashSet<object> _waitingBorrowers = [];
     private int _totalTokens;
 
-    /// <summary>Creates a limiter with <paramref name="totalTokens"/> tokens (<see cref="int.MaxValue"/> for no practical limit).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="totalTokens"/> is less than 1.</exception>
+    /// <summary>
+    /// Creates a limiter with <paramref name="totalTokens"/> tokens (<see cref="int.MaxValue"/> for no practical limit).
+    /// Zero is allowed (as in AnyIO 4.12): every acquire then waits until <see cref="TotalTokens"/> is raised.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="totalTokens"/> is negative.</exception>
     public CapacityLimiter(int totalTokens)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(totalTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(totalTokens);
         _totalTokens = totalTokens;
     }
 
     /// <summary>
     /// The number of tokens. Raising it wakes waiters at once; lowering it below <see cref="BorrowedTokens"/> takes no
-    /// token back, it only stops new grants until enough are released.
+    /// token back, it only stops new grants until enough are released. Zero stops every grant until it is raised again.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public int TotalTokens
     {
         get => Volatile.Read(ref _totalTokens);
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
             lock (_gate)
             {
                 _totalTokens = value;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,24 @@ internal sealed class AnyNetOptionsSetup(IConfiguration? configuration = null) :
 {
     public void Configure(AnyNetOptions options)
     {
-        configuration?.GetSection(AnyNetOptions.SectionName).Bind(options);
+        if (configuration is null)
+        {
+            return;
+        }
+
+        IConfigurationSection section = configuration.GetSection(AnyNetOptions.SectionName);
+
+        // The binder's own error for a bad value is three nested exceptions deep; an operator needs the key and value.
+        // TimeSpanConverter (what the binder uses) parses with the invariant culture, as this does.
+        string? drain = section[nameof(AnyNetOptions.DrainTimeout)];
+        if (!string.IsNullOrEmpty(drain) && !TimeSpan.TryParse(drain, CultureInfo.InvariantCulture, out _))
+        {
+            throw new OptionsValidationException(
+                Options.DefaultName,
+                typeof(AnyNetOptions),
+                [$"{AnyNetOptions.SectionName}:{nameof(AnyNetOptions.DrainTimeout)} is '{drain}', which is not a time span (hh:mm:ss, for example 00:00:10)."]);
+        }
+
+        section.Bind(options);
     }
 }

@@ -4,10 +4,14 @@ using System.Net;
 namespace AnyNet.Hosting.Internal;
 
 /// <summary>Passes every call through to the accepted stream, counting the bytes both ways for metrics and the close log.</summary>
-internal sealed class CountingSocketStream(ISocketStream inner, AnyNetMetrics metrics, TagList tags) : ISocketStream
+internal sealed class CountingSocketStream(ISocketStream inner, AnyNetMetrics metrics, TagList tags, TimeProvider timeProvider) : ISocketStream
 {
     private long _received;
     private long _sent;
+    private long _lastActivity = timeProvider.GetTimestamp();
+
+    /// <summary>The <see cref="TimeProvider"/> timestamp of the last byte received or sent (or of the accept).</summary>
+    public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     public EndPoint LocalEndPoint => inner.LocalEndPoint;
 
@@ -23,6 +27,7 @@ internal sealed class CountingSocketStream(ISocketStream inner, AnyNetMetrics me
         if (received > 0)
         {
             Interlocked.Add(ref _received, received);
+            Interlocked.Exchange(ref _lastActivity, timeProvider.GetTimestamp());
             metrics.BytesReceived.Add(received, tags);
         }
 
@@ -36,6 +41,7 @@ internal sealed class CountingSocketStream(ISocketStream inner, AnyNetMetrics me
         if (data.Length > 0)
         {
             Interlocked.Add(ref _sent, data.Length);
+            Interlocked.Exchange(ref _lastActivity, timeProvider.GetTimestamp());
             metrics.BytesSent.Add(data.Length, tags);
         }
     }

@@ -43,4 +43,16 @@ internal static partial class Log
 
     [LoggerMessage(AnyNetLogEvents.HandlerEndedAfterClose, LogLevel.Debug, "The handler of connection {ConnectionId} from {RemoteEndPoint} ended with {ErrorType} after the server closed the connection")]
     public static partial void HandlerEndedAfterClose(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string? errorType);
+
+    [LoggerMessage(AnyNetLogEvents.ConnectionLost, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} on {EndPoint} was lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string endPoint, string reason);
+
+    [LoggerMessage(AnyNetLogEvents.DescriptorsExhausted, LogLevel.Warning, "AnyNet server on {EndPoint}: the process is out of file descriptors (errno {Errno}, {Backend} backend); shedding the waiting connection and backing off until descriptors are free")]
+    public static partial void DescriptorsExhausted(ILogger logger, string endPoint, string backend, int errno);
+
+    [LoggerMessage(AnyNetLogEvents.DescriptorsRecovered, LogLevel.Information, "AnyNet server on {EndPoint} accepts again after {Backoffs} back-offs for lack of file descriptors")]
+    public static partial void DescriptorsRecovered(ILogger logger, string endPoint, int backoffs);
+
+    [LoggerMessage(AnyNetLogEvents.IdleTimeout, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} on {EndPoint} closed: no traffic for {IdleTimeout}")]
+    public static partial void IdleTimeout(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string endPoint, TimeSpan idleTimeout);
 }

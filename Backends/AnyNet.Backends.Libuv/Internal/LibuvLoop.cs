@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using AnyNet.Backends.Libuv.Interop;
 using AnyNet.Testing;
@@ -25,6 +24,9 @@ internal sealed unsafe partial class LibuvLoop
     private static readonly nuint[] s_reqSizes = new nuint[32];
 
     private readonly ConcurrentQueue<WorkItem> _queue = new();
+    // Results held back by the cooperative budget (loop thread only), each with the iteration it was deferred in.
+    private readonly Queue<(WorkItem Item, long Iteration)> _deferred = new();
+    private long _iteration;
     private readonly Lock _wakeLock = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -39,7 +41,7 @@ internal sealed unsafe partial class LibuvLoop
     public LibuvLoop(string threadName, ILoopIdleObserver? idleObserver = null)
     {
         _idleObserver = idleObserver;
-        Context = new LoopSynchronizationContext(this);
+        Context = new LoopSynchronizationContext(Post, () => IsLoopThread, _exited.Task);
         _loop = (IntPtr)NativeMemory.AllocZeroed(Uv.uv_loop_size());
         int status = Uv.uv_loop_init(_loop);
         if (status < 0)
@@ -95,11 +97,24 @@ internal sealed unsafe partial class LibuvLoop
         return size;
     }
 
-    /// <summary>Rethrows a failure from inside a native callback on the thread pool (it must not unwind into libuv).</summary>
+    /// <summary>
+    /// Records a failure caught inside a native callback that belongs to no one operation. It never throws: an exception
+    /// that unwinds into libuv's C code aborts the process (PAL_SEHException). Rethrowing it elsewhere is no better: it
+    /// would end the process too, and under descriptor exhaustion even queueing it to the thread pool fails (a new
+    /// thread needs descriptors), which is how such a failure used to escape into libuv. So it is logged through the
+    /// <see cref="BackendEventSource"/> (and standard error, which an operator always sees) and the loop goes on.
+    /// </summary>
     public static void ReportCallbackFailure(Exception error)
     {
-        ExceptionDispatchInfo info = ExceptionDispatchInfo.Capture(error);
-        ThreadPool.UnsafeQueueUserWorkItem(static state => ((ExceptionDispatchInfo)state!).Throw(), info);
+        try
+        {
+            BackendEventSource.Log.CallbackFailed("libuv", error.GetType().FullName ?? "Exception", error.Message);
+            Console.Error.WriteLine($"AnyNet libuv: a loop callback failed and was contained: {error}");
+        }
+        catch (Exception)
+        {
+            // Nothing is left to report with; the one rule is that nothing unwinds into native code.
+        }
     }
 
     public void Post(SendOrPostCallback callback, object? state)
@@ -119,6 +134,13 @@ internal sealed unsafe partial class LibuvLoop
             Wake();
         }
     }
+
+    /// <summary>
+    /// Queues <paramref name="callback"/> (loop thread only) to run once the loop has run its due timers and polled for
+    /// I/O again: how an operation that finished at once yields when the cooperative budget is spent.
+    /// </summary>
+    public void PostAfterPoll(SendOrPostCallback callback, object? state) =>
+        _deferred.Enqueue((new WorkItem(callback, state, null), _iteration));
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> when the loop is shutting down.</summary>
     public void ThrowIfStopping()
@@ -234,6 +256,11 @@ internal sealed unsafe partial class LibuvLoop
             // opens is closed again, a bounded number of times.
             for (int round = 0; round < 16; round++)
             {
+                while (_deferred.TryDequeue(out var deferred))
+                {
+                    _queue.Enqueue(deferred.Item);
+                }
+
                 Drain(int.MaxValue);
                 if (Uv.uv_loop_alive(_loop) == 0 && _queue.IsEmpty)
                 {
@@ -263,9 +290,11 @@ internal sealed unsafe partial class LibuvLoop
     {
         // A full fence, so that a producer that still saw the flag set cannot have its item missed below.
         _ = Interlocked.Exchange(ref _wakeRequested, 0);
-        SynchronizationContext context = Context;
+        LoopSynchronizationContext context = Context;
         while (budget-- > 0 && _queue.TryDequeue(out WorkItem item))
         {
+            // Each queued item starts with a fresh cooperative budget.
+            context.ResetBudget();
             try
             {
                 if (item.Work is not null)
@@ -279,7 +308,7 @@ internal sealed unsafe partial class LibuvLoop
             }
             catch (Exception e)
             {
-                // Like an exception escaping an async void method: it must not be swallowed.
+                // Never unwinds into libuv (the drain runs inside a prepare/check callback): reported and contained.
                 ReportCallbackFailure(e);
             }
 
@@ -289,21 +318,37 @@ internal sealed unsafe partial class LibuvLoop
             }
         }
 
-        if (!_queue.IsEmpty)
+        if (!_queue.IsEmpty || _deferred.Count > 0)
         {
-            // More work than the budget: make the next poll return at once so I/O is not starved.
+            // More work than the budget, or deferred results: make the next poll return at once so I/O is not starved.
             Wake();
         }
     }
 
-    private void OnLoopCallback(bool beforePoll)
+    private void OnLoopCallback(Uv.HandleType phase)
     {
+        // An iteration runs timers, then prepare, the poll (where the async wake-up's callback runs among the I/O
+        // callbacks), then check. A deferred result is released in the check phase of a later iteration, so its task
+        // resumes only after due timers ran and I/O was polled since, and behind the I/O completions of that poll.
+        bool beforePoll = phase == Uv.HandleType.Prepare;
+        if (beforePoll)
+        {
+            _iteration++;
+        }
+        else if (phase == Uv.HandleType.Check)
+        {
+            while (_deferred.TryPeek(out var deferred) && deferred.Iteration < _iteration)
+            {
+                _queue.Enqueue(_deferred.Dequeue().Item);
+            }
+        }
+
         Drain(DrainBudget);
 
         // A virtual clock jumps when the loop has nothing left to run and is about to block in the poll.
         if (beforePoll && _idleObserver is not null && !_stopping)
         {
-            while (_queue.IsEmpty && _idleObserver.OnLoopIdle())
+            while (_queue.IsEmpty && _deferred.Count == 0 && _idleObserver.OnLoopIdle())
             {
                 Drain(DrainBudget);
             }
@@ -315,12 +360,12 @@ internal sealed unsafe partial class LibuvLoop
     /// <summary>The loop's own async (wake-up), prepare and check handles, all of which drain the work queue.</summary>
     private sealed class LoopHandle : UvHandle
     {
-        private readonly bool _beforePoll;
+        private readonly Uv.HandleType _phase;
 
         public LoopHandle(LibuvLoop loop, Uv.HandleType type)
             : base(loop, type)
         {
-            _beforePoll = type == Uv.HandleType.Prepare;
+            _phase = type;
             int status = type switch
             {
                 Uv.HandleType.Async => Uv.uv_async_init(loop.Native, Handle, &OnCallback),
@@ -346,7 +391,7 @@ internal sealed unsafe partial class LibuvLoop
             try
             {
                 LoopHandle self = FromHandle<LoopHandle>(handle);
-                self.Loop.OnLoopCallback(self._beforePoll);
+                self.Loop.OnLoopCallback(self._phase);
             }
             catch (Exception e)
             {

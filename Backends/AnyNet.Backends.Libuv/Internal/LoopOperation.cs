@@ -15,8 +15,11 @@ internal sealed class LoopOperation<T> : IValueTaskSource<T>, IValueTaskSource, 
         operation._loop.Enqueue(operation);
     };
 
+    private static readonly SendOrPostCallback s_completeDeferred = static state => ((LoopOperation<T>)state!).CompleteDeferred();
+
     private readonly LibuvLoop _loop;
     private ManualResetValueTaskSourceCore<T> _core;
+    private T _deferredResult = default!;
     private Action<object?>? _continuation;
     private object? _continuationState;
     private bool _inUse;
@@ -37,6 +40,25 @@ internal sealed class LoopOperation<T> : IValueTaskSource<T>, IValueTaskSource, 
     }
 
     public ValueTask<T> AsValueTaskOfT(short version) => new(this, version);
+
+    /// <summary>
+    /// Counts an operation that finished at once against the loop's cooperative budget: true to return its result
+    /// directly; false when the budget is spent and the caller must return <see cref="Defer"/> instead.
+    /// </summary>
+    public bool TryCompleteAtOnce() => _loop.Context.TryConsumeBudget();
+
+    /// <summary>
+    /// Hands over the result of an operation that already finished only after the loop has run its due timers and
+    /// polled for I/O again, so one task in a tight loop cannot starve the others (the cooperative budget). The
+    /// operation stays busy until the result is taken.
+    /// </summary>
+    public short Defer(T result)
+    {
+        short version = Start();
+        _deferredResult = result;
+        _loop.PostAfterPoll(s_completeDeferred, this);
+        return version;
+    }
 
     public ValueTask AsValueTask(short version) => new(this, version);
 
@@ -75,6 +97,13 @@ internal sealed class LoopOperation<T> : IValueTaskSource<T>, IValueTaskSource, 
             _core.RunContinuationsAsynchronously = true;
             _core.OnCompleted(continuation, state, token, flags);
         }
+    }
+
+    private void CompleteDeferred()
+    {
+        T result = _deferredResult;
+        _deferredResult = default!;
+        _core.SetResult(result);
     }
 
     void ILoopWork.Execute()

@@ -110,6 +110,26 @@ internal abstract unsafe class UvHandle
         }
     }
 
+    /// <summary>
+    /// Contains a failure of a native callback of the handle at <paramref name="handle"/>: reports it and closes that one
+    /// handle (its pending operations fail as closed), so the rest of the loop goes on. Never throws.
+    /// </summary>
+    public static void Fault(IntPtr handle, Exception error)
+    {
+        LibuvLoop.ReportCallbackFailure(error);
+        try
+        {
+            if (handle != IntPtr.Zero && Uv.uv_is_closing(handle) == 0)
+            {
+                FromHandle<UvHandle>(handle).Close();
+            }
+        }
+        catch (Exception closing)
+        {
+            LibuvLoop.ReportCallbackFailure(closing);
+        }
+    }
+
     [UnmanagedCallersOnly]
     private static void OnCloseCallback(IntPtr handle)
     {

@@ -22,6 +22,11 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     private bool _connectionReady;
     private int _backlog;
     private int _lastError;
+    // An episode of descriptor exhaustion ends only after a second without EMFILE, so that a server hovering at the
+    // limit logs one warning, not one per connection that got through.
+    private const long BackoffEpisodeQuietMs = 1000;
+    private int _backoffs;
+    private long _lastBackoff;
     private CancellationToken _acceptToken;
     private CancellationTokenRegistration _acceptRegistration;
 
@@ -58,6 +63,23 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
                 }
             }
 
+            if (options.KeepAlive is { } keepAlive)
+            {
+                // uv_tcp_keepalive sets only SO_KEEPALIVE and TCP_KEEPIDLE, and only on a socket that exists: set all
+                // four on the listening descriptor, which Linux copies to every socket it accepts (tcp(7)).
+                int fd;
+                int status = Uv.uv_fileno(listener.Handle, &fd);
+                if (status < 0)
+                {
+                    throw UvErrors.Exception(status, "uv_fileno", endPoint);
+                }
+
+                SetOption(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1, "setsockopt(SO_KEEPALIVE)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, keepAlive.IdleSeconds, "setsockopt(TCP_KEEPIDLE)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPINTVL, keepAlive.IntervalSeconds, "setsockopt(TCP_KEEPINTVL)", endPoint);
+                SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPCNT, keepAlive.ProbeCount, "setsockopt(TCP_KEEPCNT)", endPoint);
+            }
+
             byte* address = stackalloc byte[SockAddr.StorageSize];
             _ = SockAddr.Write(endPoint, new Span<byte>(address, SockAddr.StorageSize));
             int bind = Uv.uv_tcp_bind(listener.Handle, address, 0);
@@ -88,6 +110,15 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         }
     }
 
+    private static void SetOption(int fd, int level, int name, int value, string operation, EndPoint endPoint)
+    {
+        int v = value;
+        if (Libc.setsockopt(fd, level, name, &v, sizeof(int)) != 0)
+        {
+            throw UvErrors.Exception(-Marshal.GetLastPInvokeError(), operation, endPoint);
+        }
+    }
+
     public static UvListener ListenUnix(LibuvLoop loop, string path, ListenOptions options)
     {
         loop.ThrowIfStopping();
@@ -100,6 +131,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"bind ({endPoint}) failed: the path '{path}' already exists");
         }
+
+        SocketErrors.ThrowIfUnixDirectoryMissing(path);
 
         var listener = new UvListener(loop, isPipe: true, AddressFamily.Unix);
         try
@@ -201,6 +234,8 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         }
         catch (Exception e)
         {
+            // Contained, not rethrown into libuv; the listener stays open (one failed accept must not end a server) and
+            // the waiting accept goes on waiting for the next connection.
             LibuvLoop.ReportCallbackFailure(e);
         }
     }
@@ -212,7 +247,25 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
             // EMFILE/ENFILE/ECONNABORTED...: libuv keeps listening (and sheds the connection for EMFILE); the waiting
             // accept simply goes on waiting.
             _lastError = status;
+            if (status is -24 or -23)
+            {
+                _lastBackoff = Environment.TickCount64;
+            }
+
+            if (status is -24 or -23 && _backoffs++ == 0)
+            {
+                // Once per episode, not per callback; the next accepted connection ends the episode. libuv waits for
+                // the next connection itself (no timer: it does not spin).
+                BackendEventSource.Log.AcceptBackoff("libuv", LocalEndPoint?.ToString() ?? string.Empty, -status, 0);
+            }
+
             return;
+        }
+
+        if (_backoffs > 0 && Environment.TickCount64 - _lastBackoff >= BackoffEpisodeQuietMs)
+        {
+            BackendEventSource.Log.AcceptRecovered("libuv", LocalEndPoint?.ToString() ?? string.Empty, _backoffs);
+            _backoffs = 0;
         }
 
         _connectionReady = true;

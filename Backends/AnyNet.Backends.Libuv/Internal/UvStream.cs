@@ -25,27 +25,18 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 {
     private const int ChunkSize = 64 * 1024;
 
-    private static readonly Action<object?> s_receiveCancelled = static state =>
-        ((UvStream)state!).Loop.Post(static s => ((UvStream)s!).CancelReceive(), state);
-
     private static readonly Action<object?> s_sendCancelled = static state =>
         ((UvStream)state!).Loop.Post(static s => ((UvStream)s!).CancelSend(), state);
 
     private readonly bool _isPipe;
-    private readonly LoopOperation<int> _receive;
+    private readonly PendingReceive<int> _receive;
     private readonly LoopOperation<bool> _send;
 
     // Receive state.
-    private bool _receivePending;
     private bool _reading;
     private bool _peekMode;
-    private MemoryHandle _receivePin;
-    private byte* _receivePointer;
-    private int _receiveLength;
     private bool _eof;
     private int _readError;
-    private CancellationToken _receiveToken;
-    private CancellationTokenRegistration _receiveRegistration;
 
     // Send state.
     private bool _sendPending;
@@ -72,7 +63,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         : base(loop, isPipe ? Uv.HandleType.NamedPipe : Uv.HandleType.Tcp)
     {
         _isPipe = isPipe;
-        _receive = new LoopOperation<int>(loop);
+        _receive = new PendingReceive<int>(loop, StopReading);
         _send = new LoopOperation<bool>(loop);
         int status = isPipe
             ? Uv.uv_pipe_init(loop.Native, Handle, 0)
@@ -190,7 +181,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         int immediate = TryReceive(buffer.Span);
         if (immediate >= 0)
         {
-            return new ValueTask<int>(immediate);
+            return _receive.CompletedAtOnce(immediate);
         }
 
         if (immediate != -Libc.EAGAIN)
@@ -199,38 +190,22 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.FromException<int>(UvErrors.Broken(immediate, "receive"));
         }
 
-        short version = _receive.Start();
-        _receivePending = true;
-        if (buffer.IsEmpty)
-        {
-            _peekMode = true;
-        }
-        else
-        {
-            _receivePin = buffer.Pin();
-            _receivePointer = (byte*)_receivePin.Pointer;
-            _receiveLength = buffer.Length;
-        }
-
+        short version = _receive.Begin(buffer, pin: true);
+        _peekMode = buffer.IsEmpty;
         if (!_reading)
         {
             int status = Uv.uv_read_start(Handle, &OnAlloc, &OnRead);
             if (status < 0)
             {
-                FinishReceive(UvErrors.Broken(status, "receive"), 0);
-                return _receive.AsValueTaskOfT(version);
+                _receive.Fail(UvErrors.Broken(status, "receive"));
             }
-
-            _reading = true;
+            else
+            {
+                _reading = true;
+            }
         }
 
-        _receiveToken = cancellationToken;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _receiveRegistration = cancellationToken.UnsafeRegister(s_receiveCancelled, this);
-        }
-
-        return _receive.AsValueTaskOfT(version);
+        return _receive.Watch(version, cancellationToken);
     }
 
     /// <summary>
@@ -271,16 +246,10 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         return buffer.IsEmpty ? 0 : (int)received;
     }
 
-    private void CancelReceive()
-    {
-        if (_receivePending && _receiveToken.IsCancellationRequested)
-        {
-            FinishReceive(new OperationCanceledException(_receiveToken), 0);
-        }
-    }
-
+    /// <summary>Ends a wait for data: libuv stops reading (nothing is read while no receive is pending).</summary>
     private void StopReading()
     {
+        _peekMode = false;
         if (_reading)
         {
             _reading = false;
@@ -288,33 +257,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             {
                 _ = Uv.uv_read_stop(Handle);
             }
-        }
-    }
-
-    /// <summary>Completes the pending receive (error null: with <paramref name="result"/>) and stops reading.</summary>
-    private void FinishReceive(Exception? error, int result)
-    {
-        _receivePending = false;
-        StopReading();
-        _peekMode = false;
-        if (_receivePointer != null)
-        {
-            _receivePin.Dispose();
-            _receivePin = default;
-            _receivePointer = null;
-            _receiveLength = 0;
-        }
-
-        _ = _receiveRegistration.Unregister();
-        _receiveRegistration = default;
-        _receiveToken = default;
-        if (error is null)
-        {
-            _receive.SetResult(result);
-        }
-        else
-        {
-            _receive.SetException(error);
         }
     }
 
@@ -326,8 +268,8 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             UvStream stream = FromHandle<UvStream>(handle);
             // For a zero-length receive (and if, impossibly, no receive is pending) this is an empty buffer: libuv
             // then reads nothing and reports UV_ENOBUFS, which tells a zero-length receive that data is readable.
-            buf->Base = stream._receivePointer;
-            buf->Len = (nuint)stream._receiveLength;
+            buf->Base = stream._receive.Pointer;
+            buf->Len = stream._receive.Pointer == null ? 0 : (nuint)stream._receive.Buffer.Length;
         }
         catch (Exception e)
         {
@@ -346,23 +288,23 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 
     private void OnRead(int nread)
     {
-        if (nread == Uv.UV_ENOBUFS && _peekMode && _receivePending)
+        if (nread == Uv.UV_ENOBUFS && _peekMode && _receive.IsPending)
         {
             // Readable (data, the end, or an error), and nothing consumed: the next receive finds out which.
-            FinishReceive(null, 0);
+            _receive.Complete(0);
             return;
         }
 
-        if (nread == 0 || nread == Uv.UV_ENOBUFS || !_receivePending)
+        if (nread == 0 || nread == Uv.UV_ENOBUFS || !_receive.IsPending)
         {
             // 0 is libuv's EAGAIN: keep waiting.
-            if (!_receivePending)
+            if (!_receive.IsPending)
             {
                 StopReading();
             }
@@ -372,17 +314,17 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
         if (nread > 0)
         {
-            FinishReceive(null, nread);
+            _receive.Complete(nread);
         }
         else if (nread == Uv.UV_EOF)
         {
             _eof = true;
-            FinishReceive(null, 0);
+            _receive.Complete(0);
         }
         else
         {
             _readError = nread;
-            FinishReceive(UvErrors.Broken(nread, "receive"), 0);
+            _receive.Fail(UvErrors.Broken(nread, "receive"));
         }
     }
 
@@ -430,7 +372,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             int written = TryWrite(data.Span);
             if (written == data.Length)
             {
-                return ValueTask.CompletedTask;
+                return _send.TryCompleteAtOnce() ? ValueTask.CompletedTask : _send.AsValueTask(_send.Defer(true));
             }
 
             if (written < 0 && written != Uv.UV_EAGAIN)
@@ -637,9 +579,9 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     protected override void OnClosing()
     {
         _connectCompletion?.TrySetResult(Uv.UV_ECANCELED);
-        if (_receivePending)
+        if (_receive.IsPending)
         {
-            FinishReceive(UvErrors.Closed("stream"), 0);
+            _receive.Fail(UvErrors.Closed("stream"));
         }
 
         if (_sendPending)

@@ -13,24 +13,15 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// </summary>
 internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
 {
-    private static readonly Action<object?> s_receiveCancelled = static state =>
-        ((UvUdpSocket)state!).Loop.Post(static s => ((UvUdpSocket)s!).CancelReceive(), state);
-
     // Stands in for an empty buffer (libuv needs a non-null base); its content is never used, so loops may share it.
     private static readonly byte[] s_scratch = GC.AllocateArray<byte>(1, pinned: true);
 
-    private readonly LoopOperation<DatagramReceiveResult> _receive;
+    private readonly PendingReceive<DatagramReceiveResult> _receive;
     private readonly LoopOperation<bool> _send;
     private readonly byte[] _lastSender = new byte[SockAddr.StorageSize];
     private IPEndPoint? _lastSenderEndPoint;
 
-    private bool _receivePending;
     private bool _receiving;
-    private MemoryHandle _receivePin;
-    private byte* _receivePointer;
-    private int _receiveLength;
-    private CancellationToken _receiveToken;
-    private CancellationTokenRegistration _receiveRegistration;
 
     private bool _sendPending;
     private MemoryHandle _sendPin;
@@ -39,7 +30,7 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
     private UvUdpSocket(LibuvLoop loop, AddressFamily family)
         : base(loop, Uv.HandleType.Udp)
     {
-        _receive = new LoopOperation<DatagramReceiveResult>(loop);
+        _receive = new PendingReceive<DatagramReceiveResult>(loop, StopReceiving);
         _send = new LoopOperation<bool>(loop);
         CompleteInit(Uv.uv_udp_init_ex(loop.Native, Handle, family == AddressFamily.InterNetworkV6 ? 10u : 2u), "uv_udp_init");
     }
@@ -113,54 +104,26 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
             return ValueTask.FromException<DatagramReceiveResult>(BusyResourceException.For("receiving"));
         }
 
-        short version = _receive.Start();
-        _receivePending = true;
-        if (buffer.IsEmpty)
-        {
-            // libuv refuses an empty buffer; a one-byte scratch receives (and, like recv(2) with an empty buffer,
-            // truncates) the datagram.
-            _receivePointer = Scratch;
-            _receiveLength = 0;
-        }
-        else
-        {
-            _receivePin = buffer.Pin();
-            _receivePointer = (byte*)_receivePin.Pointer;
-            _receiveLength = buffer.Length;
-        }
-
+        short version = _receive.Begin(buffer, pin: true);
         if (!_receiving)
         {
             int status = Uv.uv_udp_recv_start(Handle, &OnAlloc, &OnReceive);
             if (status < 0)
             {
-                FinishReceive(UvErrors.Broken(status, "receive"), default);
-                return _receive.AsValueTaskOfT(version);
+                _receive.Fail(UvErrors.Broken(status, "receive"));
             }
-
-            _receiving = true;
+            else
+            {
+                _receiving = true;
+            }
         }
 
-        _receiveToken = cancellationToken;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _receiveRegistration = cancellationToken.UnsafeRegister(s_receiveCancelled, this);
-        }
-
-        return _receive.AsValueTaskOfT(version);
+        return _receive.Watch(version, cancellationToken);
     }
 
-    private void CancelReceive()
+    /// <summary>Ends a wait for a datagram: libuv stops receiving (nothing is read while no receive is pending).</summary>
+    private void StopReceiving()
     {
-        if (_receivePending && _receiveToken.IsCancellationRequested)
-        {
-            FinishReceive(new OperationCanceledException(_receiveToken), default);
-        }
-    }
-
-    private void FinishReceive(Exception? error, DatagramReceiveResult result)
-    {
-        _receivePending = false;
         if (_receiving)
         {
             _receiving = false;
@@ -168,26 +131,6 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
             {
                 _ = Uv.uv_udp_recv_stop(Handle);
             }
-        }
-
-        if (_receiveLength > 0)
-        {
-            _receivePin.Dispose();
-            _receivePin = default;
-        }
-
-        _receivePointer = null;
-        _receiveLength = 0;
-        _ = _receiveRegistration.Unregister();
-        _receiveRegistration = default;
-        _receiveToken = default;
-        if (error is null)
-        {
-            _receive.SetResult(result);
-        }
-        else
-        {
-            _receive.SetException(error);
         }
     }
 
@@ -197,15 +140,23 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
         try
         {
             UvUdpSocket socket = FromHandle<UvUdpSocket>(handle);
-            if (socket._receiveLength == 0 && socket._receivePending)
+            if (!socket._receive.IsPending)
             {
+                // Nothing is read while no receive is pending: libuv answers UV_ENOBUFS and the datagram stays queued.
+                buf->Base = null;
+                buf->Len = 0;
+            }
+            else if (socket._receive.Pointer == null)
+            {
+                // libuv refuses an empty buffer; a one-byte scratch receives (and, like recv(2) with an empty buffer,
+                // truncates) the datagram.
                 buf->Base = Scratch;
                 buf->Len = 1;
             }
             else
             {
-                buf->Base = socket._receivePointer;
-                buf->Len = (nuint)socket._receiveLength;
+                buf->Base = socket._receive.Pointer;
+                buf->Len = (nuint)socket._receive.Buffer.Length;
             }
         }
         catch (Exception e)
@@ -225,13 +176,13 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 
     private void OnReceive(int nread, byte* address)
     {
-        if (!_receivePending)
+        if (!_receive.IsPending)
         {
             return;
         }
@@ -246,13 +197,13 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
         {
             if (nread != Uv.UV_ENOBUFS)
             {
-                FinishReceive(UvErrors.Broken(nread, "receive"), default);
+                _receive.Fail(UvErrors.Broken(nread, "receive"));
             }
 
             return;
         }
 
-        FinishReceive(null, new DatagramReceiveResult(Math.Min(nread, _receiveLength), Sender(address)));
+        _receive.Complete(new DatagramReceiveResult(Math.Min(nread, _receive.Buffer.Length), Sender(address)));
     }
 
     /// <summary>The sender as an endpoint, reusing the last one when the address repeats (no allocation per datagram).</summary>
@@ -383,9 +334,9 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
 
     protected override void OnClosing()
     {
-        if (_receivePending)
+        if (_receive.IsPending)
         {
-            FinishReceive(UvErrors.Closed("datagram socket"), default);
+            _receive.Fail(UvErrors.Closed("datagram socket"));
         }
     }
 

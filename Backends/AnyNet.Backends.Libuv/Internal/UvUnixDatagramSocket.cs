@@ -16,25 +16,17 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
 {
     private const int SockAddrUnSize = 110;
 
-    private static readonly Action<object?> s_receiveCancelled = static state =>
-        ((UvUnixDatagramSocket)state!).Loop.Post(static s => ((UvUnixDatagramSocket)s!).CancelReceive(), state);
-
     private static readonly Action<object?> s_sendCancelled = static state =>
         ((UvUnixDatagramSocket)state!).Loop.Post(static s => ((UvUnixDatagramSocket)s!).CancelSend(), state);
 
     private readonly int _fd;
     private readonly string? _path;
-    private readonly LoopOperation<DatagramReceiveResult> _receive;
+    private readonly PendingReceive<DatagramReceiveResult> _receive;
     private readonly LoopOperation<bool> _send;
     private readonly byte[] _lastSender = new byte[SockAddrUnSize];
     private int _lastSenderLength = -1;
     private EndPoint? _lastSenderEndPoint;
     private int _polledEvents;
-
-    private bool _receivePending;
-    private Memory<byte> _receiveBuffer;
-    private CancellationToken _receiveToken;
-    private CancellationTokenRegistration _receiveRegistration;
 
     private bool _sendPending;
     private ReadOnlyMemory<byte> _sendData;
@@ -49,7 +41,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
     {
         _fd = fd;
         _path = path;
-        _receive = new LoopOperation<DatagramReceiveResult>(loop);
+        _receive = new PendingReceive<DatagramReceiveResult>(loop, UpdatePolling);
         _send = new LoopOperation<bool>(loop);
         CompleteInit(Uv.uv_poll_init_socket(loop.Native, Handle, fd), "uv_poll_init_socket");
     }
@@ -66,6 +58,11 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         if (path is not null && (File.Exists(path) || Directory.Exists(path)))
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"bind ({path}) failed: the path '{path}' already exists");
+        }
+
+        if (path is not null)
+        {
+            SocketErrors.ThrowIfUnixDirectoryMissing(path);
         }
 
         int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
@@ -155,7 +152,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         int errno = TryReceive(buffer, out DatagramReceiveResult result);
         if (errno == 0)
         {
-            return new ValueTask<DatagramReceiveResult>(result);
+            return _receive.CompletedAtOnce(result);
         }
 
         if (errno != Libc.EAGAIN)
@@ -163,17 +160,10 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
             return ValueTask.FromException<DatagramReceiveResult>(UvErrors.Broken(-errno, "receive"));
         }
 
-        short version = _receive.Start();
-        _receivePending = true;
-        _receiveBuffer = buffer;
-        _receiveToken = cancellationToken;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _receiveRegistration = cancellationToken.UnsafeRegister(s_receiveCancelled, this);
-        }
-
+        // recvfrom(2) reads only when called, so the buffer needs no pin.
+        short version = _receive.Begin(buffer, pin: false);
         UpdatePolling();
-        return _receive.AsValueTaskOfT(version);
+        return _receive.Watch(version, cancellationToken);
     }
 
     /// <summary>recvfrom(2) once; 0 on success, else the errno.</summary>
@@ -317,7 +307,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
             return;
         }
 
-        int events = (_receivePending ? Uv.UV_READABLE : 0) | (_sendPending ? Uv.UV_WRITABLE : 0);
+        int events = (_receive.IsPending ? Uv.UV_READABLE : 0) | (_sendPending ? Uv.UV_WRITABLE : 0);
         if (events == _polledEvents)
         {
             return;
@@ -328,9 +318,9 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         if (status < 0)
         {
             Exception error = UvErrors.Broken(status, "uv_poll_start");
-            if (_receivePending)
+            if (_receive.IsPending)
             {
-                FinishReceive(error, default);
+                _receive.Fail(error);
             }
 
             if (_sendPending)
@@ -349,7 +339,7 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         }
         catch (Exception e)
         {
-            LibuvLoop.ReportCallbackFailure(e);
+            Fault(handle, e);
         }
     }
 
@@ -358,9 +348,9 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         if (status < 0)
         {
             Exception error = UvErrors.Broken(status, "poll");
-            if (_receivePending)
+            if (_receive.IsPending)
             {
-                FinishReceive(error, default);
+                _receive.Fail(error);
             }
 
             if (_sendPending)
@@ -371,16 +361,16 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
             return;
         }
 
-        if (_receivePending && (events & Uv.UV_READABLE) != 0)
+        if (_receive.IsPending && (events & Uv.UV_READABLE) != 0)
         {
-            int errno = TryReceive(_receiveBuffer, out DatagramReceiveResult result);
+            int errno = TryReceive(_receive.Buffer, out DatagramReceiveResult result);
             if (errno == 0)
             {
-                FinishReceive(null, result);
+                _receive.Complete(result);
             }
             else if (errno != Libc.EAGAIN)
             {
-                FinishReceive(UvErrors.Broken(-errno, "receive"), default);
+                _receive.Fail(UvErrors.Broken(-errno, "receive"));
             }
         }
 
@@ -398,37 +388,11 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         }
     }
 
-    private void CancelReceive()
-    {
-        if (_receivePending && _receiveToken.IsCancellationRequested)
-        {
-            FinishReceive(new OperationCanceledException(_receiveToken), default);
-        }
-    }
-
     private void CancelSend()
     {
         if (_sendPending && _sendToken.IsCancellationRequested)
         {
             FinishSend(new OperationCanceledException(_sendToken));
-        }
-    }
-
-    private void FinishReceive(Exception? error, DatagramReceiveResult result)
-    {
-        _receivePending = false;
-        _receiveBuffer = default;
-        _ = _receiveRegistration.Unregister();
-        _receiveRegistration = default;
-        _receiveToken = default;
-        UpdatePolling();
-        if (error is null)
-        {
-            _receive.SetResult(result);
-        }
-        else
-        {
-            _receive.SetException(error);
         }
     }
 
@@ -471,9 +435,9 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
 
     protected override void OnClosing()
     {
-        if (_receivePending)
+        if (_receive.IsPending)
         {
-            FinishReceive(UvErrors.Closed("datagram socket"), default);
+            _receive.Fail(UvErrors.Closed("datagram socket"));
         }
 
         if (_sendPending)

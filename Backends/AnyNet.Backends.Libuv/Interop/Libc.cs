@@ -11,6 +11,11 @@ internal static unsafe partial class Libc
 
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEPORT = 15;
+    public const int SO_KEEPALIVE = 9;
+    public const int IPPROTO_TCP = 6;
+    public const int TCP_KEEPIDLE = 4;
+    public const int TCP_KEEPINTVL = 5;
+    public const int TCP_KEEPCNT = 6;
 
     public const int AF_UNIX = 1;
     public const int SOCK_DGRAM = 2;

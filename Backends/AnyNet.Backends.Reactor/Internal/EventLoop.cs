@@ -80,7 +80,7 @@ internal sealed unsafe class EventLoop : IDisposable
         }
 
         _events = (byte*)NativeMemory.AllocZeroed((nuint)(s_eventSize * maxEvents));
-        Context = new LoopSynchronizationContext(this);
+        Context = new LoopSynchronizationContext(Post, () => IsOnLoopThread, _exited.Task);
         Timers = new TimerHeap();
         TimeProvider = new ReactorTimeProvider(this);
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = name };
@@ -519,8 +519,10 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    private static void RunItem(in WorkItem item)
+    private void RunItem(in WorkItem item)
     {
+        // Each queued item starts with a fresh cooperative budget (see LoopSynchronizationContext).
+        Context.ResetBudget();
         try
         {
             item.Run();
@@ -531,8 +533,9 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    private static void Invoke(Action<object?, ulong> action, object? state, ulong argument)
+    private void Invoke(Action<object?, ulong> action, object? state, ulong argument)
     {
+        Context.ResetBudget();
         try
         {
             action(state, argument);
@@ -557,7 +560,19 @@ internal sealed unsafe class EventLoop : IDisposable
     {
         if (!item.LoopOnly)
         {
-            _exited.Task.ContinueWith(static (_, s) => RunItem((WorkItem)s!), item, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _exited.Task.ContinueWith(static (_, s) => RunAfterExit((WorkItem)s!), item, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    private static void RunAfterExit(WorkItem item)
+    {
+        try
+        {
+            item.Run();
+        }
+        catch (Exception error)
+        {
+            ReportUnhandled(error);
         }
     }
 

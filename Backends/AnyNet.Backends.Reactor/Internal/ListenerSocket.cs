@@ -57,6 +57,7 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     protected override void OnClosed()
     {
         _accept.DisposeBackoff();
+        _accept.Reserve.Dispose();
         if (_unixPath is not null)
         {
             _ = Libc.Unlink(_unixPath);
@@ -67,10 +68,18 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     {
         private readonly ListenerSocket _listener;
         private ITimer? _backoff;
+        // An episode of descriptor exhaustion ends only after a second without EMFILE, so that a server hovering at the
+    // limit logs one warning, not one per connection that got through.
+    private const long BackoffEpisodeQuietMs = 1000;
+    private int _backoffs;
+    private long _lastBackoff;
 
         public AcceptOperation(ListenerSocket listener) : base(listener, isReader: true) => _listener = listener;
 
         public ValueTask<ISocketStream> Run(CancellationToken cancellationToken) => Start(cancellationToken);
+
+        /// <summary>The spare descriptor given up to shed a connection when the process is out of them.</summary>
+        public ReserveDescriptor Reserve { get; } = new();
 
         public void DisposeBackoff()
         {
@@ -89,6 +98,13 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                 int fd = Libc.Accept4(Socket.Fd, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
                 if (fd >= 0)
                 {
+                    if (_backoffs > 0 && Environment.TickCount64 - _lastBackoff >= BackoffEpisodeQuietMs)
+                    {
+                        BackendEventSource.Log.AcceptRecovered("reactor", _listener.LocalEndPoint.ToString() ?? string.Empty, _backoffs);
+                        _backoffs = 0;
+                        Reserve.Restore();
+                    }
+
                     try
                     {
                         result = _listener.Adopt(new SafeFd(fd));
@@ -115,9 +131,33 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                     case Libc.ENFILE:
                     case Libc.ENOBUFS:
                     case Libc.ENOMEM:
+                        if (errno is Libc.EMFILE or Libc.ENFILE)
+                        {
+                            // Give up the spare descriptor to take the connection at the head of the backlog and close
+                            // it: its client learns at once instead of hanging, and the queue cannot fill with dead ones.
+                            int socketFd = Socket.Fd;
+                            _ = Reserve.ShedWith(() =>
+                            {
+                                int length = SockAddr.MaxSize;
+                                byte* shedAddress = stackalloc byte[SockAddr.MaxSize];
+                                int shed = Libc.Accept4(socketFd, shedAddress, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+                                if (shed >= 0)
+                                {
+                                    _ = Libc.Close(shed);
+                                }
+                            });
+                        }
+
+                        // Then wait: retrying at once would spin while nothing frees a descriptor.
                         _backoff ??= Socket.Loop.TimeProvider.CreateTimer(static s => ((AcceptOperation)s!).OnReady(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                         _backoff.Change(s_resourceBackoff, Timeout.InfiniteTimeSpan);
-                        BackendEventSource.Log.AcceptBackoff("reactor", _listener.LocalEndPoint.ToString() ?? string.Empty, errno, (int)s_resourceBackoff.TotalMilliseconds);
+                        _lastBackoff = Environment.TickCount64;
+                        if (_backoffs++ == 0)
+                        {
+                            // Once per episode, not once per attempt; AcceptRecovered ends the episode.
+                            BackendEventSource.Log.AcceptBackoff("reactor", _listener.LocalEndPoint.ToString() ?? string.Empty, errno, (int)s_resourceBackoff.TotalMilliseconds);
+                        }
+
                         return false;
                     default:
                         error = SocketErrors.Exception(errno, "accept", _listener.LocalEndPoint);

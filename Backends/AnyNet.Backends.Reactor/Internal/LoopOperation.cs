@@ -80,6 +80,11 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
         _inUse = 1;
         if (Attempt(out T result, out Exception? error))
         {
+            if (error is null && !Socket.Loop.Context.TryConsumeBudget())
+            {
+                return new ValueTask<T>(this, Defer(result));
+            }
+
             Volatile.Write(ref _inUse, 0);
             return error is null ? new ValueTask<T>(result) : ValueTask.FromException<T>(error);
         }
@@ -92,14 +97,33 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     protected ValueTask StartVoid(CancellationToken cancellationToken)
     {
         _inUse = 1;
-        if (Attempt(out _, out Exception? error))
+        if (Attempt(out T result, out Exception? error))
         {
+            if (error is null && !Socket.Loop.Context.TryConsumeBudget())
+            {
+                return new ValueTask(this, Defer(result));
+            }
+
             Volatile.Write(ref _inUse, 0);
             return error is null ? ValueTask.CompletedTask : ValueTask.FromException(error);
         }
 
         Park(cancellationToken);
         return _inUse == 0 ? new ValueTask(Finished().AsTask()) : new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>
+    /// The operation finished at once but the loop's cooperative budget is spent: hand the result over from a queued
+    /// item, which the loop runs after it has polled for I/O and run its due timers, so other tasks get their turn.
+    /// The operation stays busy until its result is taken; it already happened, so a cancellation does not undo it.
+    /// </summary>
+    private short Defer(T result)
+    {
+        _core.Reset();
+        _result = result;
+        _error = null;
+        Socket.Loop.Post(s_signal, this);
+        return _core.Version;
     }
 
     // Registration failed inside Park: the error is in _error and the operation never waited.

@@ -35,6 +35,10 @@ internal static unsafe partial class Libc
     public const int SO_REUSEPORT = 15;
     public const int IPPROTO_TCP = 6;
     public const int TCP_NODELAY = 1;
+    public const int SO_KEEPALIVE = 9;
+    public const int TCP_KEEPIDLE = 4;
+    public const int TCP_KEEPINTVL = 5;
+    public const int TCP_KEEPCNT = 6;
 
     public const int MSG_PEEK = 0x2;
     public const int MSG_DONTWAIT = 0x40;

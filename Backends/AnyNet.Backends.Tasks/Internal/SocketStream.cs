@@ -82,14 +82,21 @@ internal sealed class SocketStream : ISocketStream
             return ValueTask.CompletedTask;
         }
 
-        _eofSent = true;
+        // Shutting down under a send that is still waiting would cut it off mid-buffer, and the peer would see a clean
+        // end after a truncated payload. The send's gate makes that a busy error, as on every backend.
+        _sendGate.Enter("sending");
         try
         {
+            _eofSent = true;
             _socket.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException error)
         {
             throw SocketErrors.Broken(error);
+        }
+        finally
+        {
+            _sendGate.Exit();
         }
 
         return ValueTask.CompletedTask;

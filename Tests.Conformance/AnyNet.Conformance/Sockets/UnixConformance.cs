@@ -47,6 +47,30 @@ public abstract class UnixConformance<TFixture> : ConformanceTest<TFixture>
     });
 
     [SkippableFact]
+    public virtual Task Listening_in_a_missing_directory_fails_with_No_such_file_or_directory() => RunAsync((backend, token) =>
+    {
+        RequireUnix(backend);
+        string directory = Path.Combine(Path.GetTempPath(), $"anynet-missing-{Guid.NewGuid():N}");
+        string path = Path.Combine(directory, "s.sock");
+
+        // The same words on every backend, whatever the OS layer underneath says (libuv turns ENOENT into EACCES).
+        var listen = Assert.Throws<SocketException>(() => backend.ListenUnix(path));
+        Assert.Contains("No such file or directory", listen.Message, StringComparison.Ordinal);
+        Assert.Contains(path, listen.Message, StringComparison.Ordinal);
+        Assert.Equal(SocketError.AddressNotAvailable, listen.SocketErrorCode);
+
+        if (backend.Capabilities.HasFlag(BackendCapabilities.UnixDatagram))
+        {
+            var bind = Assert.Throws<SocketException>(() => backend.BindUnixDatagram(path));
+            Assert.Contains("No such file or directory", bind.Message, StringComparison.Ordinal);
+            Assert.Contains(path, bind.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(directory));
+        return Task.CompletedTask;
+    });
+
+    [SkippableFact]
     public virtual Task Connecting_to_a_missing_path_fails_with_SocketException_naming_the_path() => RunAsync(async (backend, token) =>
     {
         RequireUnix(backend);

@@ -102,6 +102,29 @@ public abstract class ByteStreamConformance<TFixture> : ConformanceTest<TFixture
     });
 
     [SkippableFact]
+    public virtual Task SendEof_while_a_send_is_blocked_throws_BusyResourceException_and_the_send_still_arrives_whole() => WithPairAsync(async (left, right, token) =>
+    {
+        // Half-closing under a waiting send would cut it off, and the peer would read a clean end after a truncated
+        // payload: silent data loss. Every stream kind refuses instead, and the send goes on untouched.
+        byte[] big = new byte[64 << 20];
+        for (int i = 0; i < big.Length; i++)
+        {
+            big[i] = (byte)(i % 251);
+        }
+
+        ValueTask first = left.SendAsync(big, token);
+        Assert.False(first.IsCompleted, "a 64 MiB send completed without the peer reading");
+        await Assert.ThrowsAsync<BusyResourceException>(async () => await left.SendEofAsync(token));
+        byte[] received = await right.ReceiveExactlyAsync(big.Length, token);
+        await first;
+        Assert.True(big.AsSpan().SequenceEqual(received), "the payload arrived changed");
+
+        // Once the send is done, the half-close works and the peer sees the end right after the payload.
+        await left.SendEofAsync(token);
+        Assert.Equal(0, await right.ReceiveAsync(new byte[1], token));
+    });
+
+    [SkippableFact]
     public virtual Task After_this_end_is_closed_receive_and_send_throw_ClosedResourceException() => WithPairAsync(async (left, _, token) =>
     {
         await left.DisposeAsync();

@@ -6,6 +6,8 @@ namespace AnyNet.Conformance;
 public abstract class EventConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
 {
+    private const int Rounds = 50;
+
     [SkippableFact]
     public virtual Task An_event_is_not_set_until_Set_and_then_stays_set() => RunAsync((_, _) =>
     {
@@ -85,6 +87,53 @@ public abstract class EventConformance<TFixture> : ConformanceTest<TFixture>
         Assert.False(other.IsCompleted);
         ev.Set();
         await other;
+    });
+
+    [SkippableFact]
+    public virtual Task A_waiter_woken_by_Set_returns_normally_although_its_token_is_cancelled_before_it_resumes() => RunAsync(async (backend, token) =>
+    {
+        var ev = new AsyncEvent();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        int waitingAtSet = -1;
+        await TaskGroup.RunAsync(async group =>
+        {
+            Task woken = await group.StartQueuedAsync(t => ev.WaitAsync(cancel.Token), token);
+
+            // Cancellation callbacks run newest first, so Set runs before the waiter's own callback: the waiter is
+            // still queued when Set wakes it, and its token is cancelled before it resumes. The grant wins (Trio/AnyIO).
+            using (cancel.Token.UnsafeRegister(_ =>
+            {
+                waitingAtSet = ev.GetStatistics().WaitingCount;
+                ev.Set();
+            }, null))
+            {
+                await cancel.CancelAsync();
+            }
+
+            await woken;
+        }, token);
+        Assert.Equal(1, waitingAtSet);
+        Assert.Equal(0, ev.GetStatistics().WaitingCount);
+    });
+
+    [SkippableFact]
+    public virtual Task A_waiter_woken_by_Set_and_cancelled_in_the_same_step_returns_normally() => RunAsync(async (backend, token) =>
+    {
+        // Set and Cancel in one synchronous step: every waiter was woken before its token fired, so none throws.
+        for (int round = 0; round < Rounds; round++)
+        {
+            var ev = new AsyncEvent();
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+            await TaskGroup.RunAsync(async group =>
+            {
+                Task first = await group.StartQueuedAsync(_ => ev.WaitAsync(cancel.Token), token);
+                Task second = await group.StartQueuedAsync(_ => ev.WaitAsync(cancel.Token), token);
+                ev.Set();
+                cancel.Cancel();
+                await first;
+                await second;
+            }, token);
+        }
     });
 
     [SkippableFact]

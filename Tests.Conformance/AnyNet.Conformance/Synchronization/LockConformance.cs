@@ -6,8 +6,6 @@ namespace AnyNet.Conformance;
 public abstract class LockConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
 {
-    private const int Rounds = 50;
-
     [SkippableFact]
     public virtual Task Acquire_takes_the_lock_and_disposing_the_handle_releases_it() => RunAsync(async (backend, token) =>
     {
@@ -240,43 +238,26 @@ public abstract class LockConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task A_waiter_granted_the_lock_after_its_token_was_cancelled_passes_it_to_the_next_waiter() => RunAsync(async (backend, token) =>
     {
         var gate = new AsyncLock();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
         Assert.True(gate.TryAcquire(out LockHandle? owner));
-        int waitingAtGrant = -1;
         LockStatistics? seenByNext = null;
-        await TaskGroup.RunAsync(async group =>
-        {
-            Task cancelled = await group.StartQueuedAsync(async _ =>
+        await GrantBack.GrantedAfterCancellationAsync(
+            async cancelled =>
             {
-                using (await gate.AcquireAsync(cancel.Token))
+                using (await gate.AcquireAsync(cancelled))
                 {
                     Assert.Fail("The cancelled waiter must not return with the lock.");
                 }
-            }, token);
-            Task next = await group.StartQueuedAsync(async t =>
+            },
+            async t =>
             {
                 using LockHandle handle = await gate.AcquireAsync(t);
                 LockStatistics statistics = gate.GetStatistics();
                 Assert.Equal(handle.Id, statistics.OwnerId);
                 seenByNext = statistics;
-            }, token);
-
-            // Cancellation callbacks run newest first, so this release runs before the waiter's own callback: the
-            // waiter is still queued, so it is granted the lock although its token is already cancelled. This is the
-            // grant/cancellation race, made deterministic on every backend.
-            using (cancel.Token.UnsafeRegister(_ =>
-            {
-                waitingAtGrant = gate.GetStatistics().WaitingCount;
-                owner.Dispose();
-            }, null))
-            {
-                await cancel.CancelAsync();
-            }
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-            await next;
-        }, token);
-        Assert.Equal(2, waitingAtGrant);
+            },
+            owner.Dispose,
+            () => gate.GetStatistics().WaitingCount,
+            token);
         Assert.Equal(0, seenByNext?.WaitingCount);
         Assert.Equal(new LockStatistics(false, null, 0), gate.GetStatistics());
     });
@@ -285,30 +266,19 @@ public abstract class LockConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task A_waiter_granted_the_lock_after_its_token_was_cancelled_leaves_it_free_when_nobody_else_waits() => RunAsync(async (backend, token) =>
     {
         var gate = new AsyncLock();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
         Assert.True(gate.TryAcquire(out LockHandle? owner));
-        int waitingAtGrant = -1;
-        await TaskGroup.RunAsync(async group =>
-        {
-            Task cancelled = await group.StartQueuedAsync(async _ =>
+        await GrantBack.GrantedAfterCancellationAsync(
+            async cancelled =>
             {
-                using (await gate.AcquireAsync(cancel.Token))
+                using (await gate.AcquireAsync(cancelled))
                 {
                     Assert.Fail("The cancelled waiter must not return with the lock.");
                 }
-            }, token);
-            using (cancel.Token.UnsafeRegister(_ =>
-            {
-                waitingAtGrant = gate.GetStatistics().WaitingCount;
-                owner.Dispose();
-            }, null))
-            {
-                await cancel.CancelAsync();
-            }
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        }, token);
-        Assert.Equal(1, waitingAtGrant);
+            },
+            null,
+            owner.Dispose,
+            () => gate.GetStatistics().WaitingCount,
+            token);
         Assert.Equal(new LockStatistics(false, null, 0), gate.GetStatistics());
         Assert.True(gate.TryAcquire(out LockHandle? again));
         again.Dispose();
@@ -317,54 +287,36 @@ public abstract class LockConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task A_waiter_cancelled_as_the_lock_is_released_to_it_keeps_it_or_passes_it_on_and_nothing_is_lost() => RunAsync(async (backend, token) =>
     {
-        // The release and the cancellation run in one synchronous step of the releasing task. A single-threaded loop
-        // resumes the waiter only after both, so it must pass the lock on; on a thread pool the waiter may resume in
-        // between and keep the lock. Either way the next waiter gets it. Repeated to meet both orders.
-        for (int round = 0; round < Rounds; round++)
+        for (int round = 0; round < GrantBack.Rounds; round++)
         {
             var gate = new AsyncLock();
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
             int inside = 0;
-            bool firstKept = false, firstCancelled = false, nextGotIt = false;
+            bool nextGotIt = false;
             await TaskGroup.RunAsync(async group =>
             {
                 LockHolder holder = await group.HoldInChildAsync(gate, token);
-                Task first = await group.StartQueuedAsync(async _ =>
-                {
-                    try
+                await GrantBack.ReleasedAndCancelledInOneStepAsync(
+                    backend,
+                    async cancelled =>
                     {
-                        using (await gate.AcquireAsync(cancel.Token))
+                        using (await gate.AcquireAsync(cancelled))
                         {
                             Assert.Equal(1, Interlocked.Increment(ref inside));
-                            firstKept = true;
                             Interlocked.Decrement(ref inside);
                         }
-                    }
-                    catch (OperationCanceledException)
+                    },
+                    async t =>
                     {
-                        firstCancelled = true;
-                    }
-                }, token);
-                Task next = await group.StartQueuedAsync(async t =>
-                {
-                    using (await gate.AcquireAsync(t))
-                    {
-                        Assert.Equal(1, Interlocked.Increment(ref inside));
-                        nextGotIt = true;
-                        Interlocked.Decrement(ref inside);
-                    }
-                }, token);
-
-                await holder.ReleaseAsync(cancel.Cancel);
-                await first;
-                await next;
+                        using (await gate.AcquireAsync(t))
+                        {
+                            Assert.Equal(1, Interlocked.Increment(ref inside));
+                            nextGotIt = true;
+                            Interlocked.Decrement(ref inside);
+                        }
+                    },
+                    then => holder.ReleaseAsync(then),
+                    token);
             }, token);
-            Assert.True(firstKept ^ firstCancelled);
-            if (backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop))
-            {
-                Assert.True(firstCancelled, "on a single-threaded loop the waiter resumes after the cancellation, so it must pass the grant on");
-            }
-
             Assert.True(nextGotIt);
             Assert.Equal(new LockStatistics(false, null, 0), gate.GetStatistics());
         }
@@ -373,69 +325,11 @@ public abstract class LockConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task Cancellations_racing_grants_never_lose_or_duplicate_the_lock() => RunAsync(async (backend, token) =>
     {
-        // Cancellations race grants: half the acquires are cancelled after a yield, while other tasks release. Whatever
-        // the interleaving, no lock is lost or given twice and nobody is left waiting.
         var gate = new AsyncLock();
-        int inside = 0, maxInside = 0, acquired = 0, cancelled = 0;
-        await TaskGroup.RunAsync(group =>
-        {
-            for (int i = 0; i < 6; i++)
-            {
-                group.Start(async t =>
-                {
-                    for (int round = 0; round < 40; round++)
-                    {
-                        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(t);
-                        Task<LockHandle> acquire = gate.AcquireAsync(cancel.Token).AsTask();
-                        if (round % 2 == 0)
-                        {
-                            await Task.Yield();
-                            await cancel.CancelAsync();
-                        }
-
-                        LockHandle handle;
-                        try
-                        {
-                            handle = await acquire;
-                        }
-                        catch (OperationCanceledException) when (!t.IsCancellationRequested)
-                        {
-                            Interlocked.Increment(ref cancelled);
-                            continue;
-                        }
-
-                        int now = Interlocked.Increment(ref inside);
-                        InterlockedMax(ref maxInside, now);
-                        await Task.Yield();
-                        Interlocked.Decrement(ref inside);
-                        Interlocked.Increment(ref acquired);
-                        handle.Dispose();
-                    }
-                });
-            }
-
-            return Task.CompletedTask;
-        }, token);
+        int maxInside = await GrantBack.CancellationsRacingGrantsAsync(async t => (await gate.AcquireAsync(t)).Dispose, token);
         Assert.InRange(maxInside, 1, 1);
-        Assert.Equal(6 * 40, acquired + cancelled);
-        Assert.True(acquired >= 6 * 20, "every uncancelled acquire must succeed");
         Assert.Equal(new LockStatistics(false, null, 0), gate.GetStatistics());
     });
-
-    private static void InterlockedMax(ref int location, int value)
-    {
-        int seen = Volatile.Read(ref location);
-        while (value > seen)
-        {
-            int previous = Interlocked.CompareExchange(ref location, value, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
-    }
 
     [SkippableFact]
     public virtual Task An_acquire_with_an_already_cancelled_token_throws_without_taking_the_lock() => RunAsync(async (_, _) =>

@@ -6,8 +6,6 @@ namespace AnyNet.Conformance;
 public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
 {
-    private const int Rounds = 50;
-
     [SkippableFact]
     public virtual Task Acquire_takes_units_until_none_is_left() => RunAsync(async (backend, token) =>
     {
@@ -131,34 +129,17 @@ public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task A_waiter_granted_a_unit_after_its_token_was_cancelled_passes_it_to_the_next_waiter() => RunAsync(async (backend, token) =>
     {
         var semaphore = new AsyncSemaphore(0, maxValue: 1);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
-        int waitingAtGrant = -1;
         SemaphoreStatistics? afterNext = null;
-        await TaskGroup.RunAsync(async group =>
-        {
-            Task cancelled = await group.StartQueuedAsync(_ => semaphore.AcquireAsync(cancel.Token).AsTask(), token);
-            Task next = await group.StartQueuedAsync(async t =>
+        await GrantBack.GrantedAfterCancellationAsync(
+            cancelled => semaphore.AcquireAsync(cancelled).AsTask(),
+            async t =>
             {
                 await semaphore.AcquireAsync(t);
                 afterNext = semaphore.GetStatistics();
-            }, token);
-
-            // Cancellation callbacks run newest first, so this release runs before the waiter's own callback: the
-            // waiter is still queued, so it is granted the unit although its token is already cancelled. This is the
-            // grant/cancellation race, made deterministic on every backend.
-            using (cancel.Token.UnsafeRegister(_ =>
-            {
-                waitingAtGrant = semaphore.GetStatistics().WaitingCount;
-                semaphore.Release();
-            }, null))
-            {
-                await cancel.CancelAsync();
-            }
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-            await next;
-        }, token);
-        Assert.Equal(2, waitingAtGrant);
+            },
+            semaphore.Release,
+            () => semaphore.GetStatistics().WaitingCount,
+            token);
         Assert.Equal(new SemaphoreStatistics(0, 1, 0), afterNext);
         Assert.Equal(new SemaphoreStatistics(0, 1, 0), semaphore.GetStatistics());
         semaphore.Release();
@@ -169,23 +150,12 @@ public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task A_waiter_granted_a_unit_after_its_token_was_cancelled_returns_it_to_the_semaphore_when_nobody_else_waits() => RunAsync(async (backend, token) =>
     {
         var semaphore = new AsyncSemaphore(0, maxValue: 1);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
-        int waitingAtGrant = -1;
-        await TaskGroup.RunAsync(async group =>
-        {
-            Task cancelled = await group.StartQueuedAsync(_ => semaphore.AcquireAsync(cancel.Token).AsTask(), token);
-            using (cancel.Token.UnsafeRegister(_ =>
-            {
-                waitingAtGrant = semaphore.GetStatistics().WaitingCount;
-                semaphore.Release();
-            }, null))
-            {
-                await cancel.CancelAsync();
-            }
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        }, token);
-        Assert.Equal(1, waitingAtGrant);
+        await GrantBack.GrantedAfterCancellationAsync(
+            cancelled => semaphore.AcquireAsync(cancelled).AsTask(),
+            null,
+            semaphore.Release,
+            () => semaphore.GetStatistics().WaitingCount,
+            token);
         Assert.Equal(new SemaphoreStatistics(1, 1, 0), semaphore.GetStatistics());
         Assert.Throws<SemaphoreFullException>(semaphore.Release);
     });
@@ -218,41 +188,24 @@ public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task A_waiter_cancelled_as_a_unit_is_released_to_it_keeps_it_or_passes_it_on_and_nothing_is_lost() => RunAsync(async (backend, token) =>
     {
-        // The release and the cancellation run in one synchronous step. A single-threaded loop resumes the waiter only
-        // after both, so it must pass the unit on; on a thread pool the waiter may resume in between and keep it.
-        // Either way the next waiter gets a unit once the first is done with it. Repeated to meet both orders.
-        for (int round = 0; round < Rounds; round++)
+        for (int round = 0; round < GrantBack.Rounds; round++)
         {
             var semaphore = new AsyncSemaphore(0, maxValue: 1);
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
-            bool firstKept = false, firstCancelled = false;
-            await TaskGroup.RunAsync(async group =>
-            {
-                Task first = await group.StartQueuedAsync(async _ =>
+            await GrantBack.ReleasedAndCancelledInOneStepAsync(
+                backend,
+                async cancelled =>
                 {
-                    try
-                    {
-                        await semaphore.AcquireAsync(cancel.Token);
-                        firstKept = true;
-                        semaphore.Release();
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        firstCancelled = true;
-                    }
-                }, token);
-                Task next = await group.StartQueuedAsync(t => semaphore.AcquireAsync(t).AsTask(), token);
-                semaphore.Release();
-                cancel.Cancel();
-                await first;
-                await next;
-            }, token);
-            Assert.True(firstKept ^ firstCancelled);
-            if (backend.Capabilities.HasFlag(BackendCapabilities.SingleThreadedLoop))
-            {
-                Assert.True(firstCancelled, "on a single-threaded loop the waiter resumes after the cancellation, so it must pass the grant on");
-            }
-
+                    await semaphore.AcquireAsync(cancelled);
+                    semaphore.Release();
+                },
+                t => semaphore.AcquireAsync(t).AsTask(),
+                then =>
+                {
+                    semaphore.Release();
+                    then();
+                    return Task.CompletedTask;
+                },
+                token);
             Assert.Equal(new SemaphoreStatistics(0, 1, 0), semaphore.GetStatistics());
             semaphore.Release();
             Assert.Equal(1, semaphore.CurrentValue);
@@ -262,68 +215,15 @@ public abstract class SemaphoreConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task Cancellations_racing_grants_never_lose_or_duplicate_a_unit() => RunAsync(async (backend, token) =>
     {
-        // Cancellations race grants: half the acquires are cancelled after a yield, while other tasks release. Whatever
-        // the interleaving, no unit is lost or given twice and nobody is left waiting.
         var semaphore = new AsyncSemaphore(2, maxValue: 2);
-        int inside = 0, maxInside = 0, acquired = 0, cancelled = 0;
-        await TaskGroup.RunAsync(group =>
+        int maxInside = await GrantBack.CancellationsRacingGrantsAsync(async t =>
         {
-            for (int i = 0; i < 6; i++)
-            {
-                group.Start(async t =>
-                {
-                    for (int round = 0; round < 40; round++)
-                    {
-                        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(t);
-                        Task acquire = semaphore.AcquireAsync(cancel.Token).AsTask();
-                        if (round % 2 == 0)
-                        {
-                            await Task.Yield();
-                            await cancel.CancelAsync();
-                        }
-
-                        try
-                        {
-                            await acquire;
-                        }
-                        catch (OperationCanceledException) when (!t.IsCancellationRequested)
-                        {
-                            Interlocked.Increment(ref cancelled);
-                            continue;
-                        }
-
-                        int now = Interlocked.Increment(ref inside);
-                        InterlockedMax(ref maxInside, now);
-                        await Task.Yield();
-                        Interlocked.Decrement(ref inside);
-                        Interlocked.Increment(ref acquired);
-                        semaphore.Release();
-                    }
-                });
-            }
-
-            return Task.CompletedTask;
+            await semaphore.AcquireAsync(t);
+            return semaphore.Release;
         }, token);
         Assert.InRange(maxInside, 1, 2);
-        Assert.Equal(6 * 40, acquired + cancelled);
-        Assert.True(acquired >= 6 * 20, "every uncancelled acquire must succeed");
         Assert.Equal(new SemaphoreStatistics(2, 2, 0), semaphore.GetStatistics());
     });
-
-    private static void InterlockedMax(ref int location, int value)
-    {
-        int seen = Volatile.Read(ref location);
-        while (value > seen)
-        {
-            int previous = Interlocked.CompareExchange(ref location, value, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
-    }
 
     [SkippableFact]
     public virtual Task An_acquire_with_an_already_cancelled_token_throws_without_taking_a_unit() => RunAsync(async (backend, token) =>

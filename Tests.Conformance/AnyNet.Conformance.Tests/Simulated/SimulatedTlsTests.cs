@@ -1,0 +1,11 @@
+using AnyNet.Conformance;
+
+namespace AnyNet.Conformance.Tests.Simulated;
+
+public sealed class SimulatedTlsOverTcpStreamTests : TlsOverTcpStreamConformance<SimulatedFixture>;
+
+public sealed class SimulatedTlsOverUnixStreamTests : TlsOverUnixStreamConformance<SimulatedFixture>;
+
+public sealed class SimulatedTlsOverMemoryStreamTests : TlsOverMemoryStreamConformance<SimulatedFixture>;
+
+public sealed class SimulatedTlsTests : TlsConformance<SimulatedFixture>;
