@@ -75,6 +75,12 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
         {
             ThrowIfClosed();
             cancellationToken.ThrowIfCancellationRequested();
+            if (_sending)
+            {
+                // The FIN must follow every byte of the send in progress: half-closing now would cut it short.
+                throw BusyResourceException.For("sending");
+            }
+
             if (!Outgoing.EofRequested && Error is null)
             {
                 Outgoing.EofRequested = true;

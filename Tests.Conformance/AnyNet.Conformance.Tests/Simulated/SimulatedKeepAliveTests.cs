@@ -1,5 +1,0 @@
-using AnyNet.Conformance;
-
-namespace AnyNet.Conformance.Tests.Simulated;
-
-public sealed class SimulatedKeepAliveTests : KeepAliveConformance<SimulatedFixture>;
