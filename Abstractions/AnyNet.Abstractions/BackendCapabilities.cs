@@ -42,4 +42,10 @@ public enum BackendCapabilities
 
     /// <summary>Waiting for readiness of a descriptor the backend does not own (<c>WaitReadableAsync</c>/<c>WaitWritableAsync</c>).</summary>
     ForeignHandleReadiness = 1 << 11,
+
+    /// <summary>
+    /// The backend's sockets are the operating system's: they have file descriptors, carry socket options, and other
+    /// processes and System.Net.Sockets can reach them. A simulated network lacks it.
+    /// </summary>
+    OperatingSystemSockets = 1 << 16,
 }
