@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
 using AnyNet.Adapters;
 using Xunit;
 
@@ -216,6 +218,45 @@ public abstract class AdapterConformance<TFixture> : ConformanceTest<TFixture>
             await sent.WaitAsync(token);
             Assert.True(data.AsSpan().SequenceEqual(received), "the data differs");
         }, token);
+    });
+
+    [SkippableFact]
+    public virtual Task An_SslStream_over_AsStream_talks_to_a_TlsStream() => WithTcpPairAsync(async (client, server, token) =>
+    {
+        await using var ssl = new SslStream(client.AsStream(leaveOpen: true));
+        Task<AnyNet.Tls.TlsStream> serverSide = AnyNet.Tls.TlsStream.WrapServerAsync(server, TestCertificates.Server(), cancellationToken: token);
+        await ssl.AuthenticateAsClientAsync(TestCertificates.Client(), token);
+        await using AnyNet.Tls.TlsStream tls = await serverSide;
+
+        await ssl.WriteAsync("through SslStream"u8.ToArray(), token);
+        Assert.Equal("through SslStream"u8.ToArray(), await tls.ReceiveExactlyAsync(17, token));
+        await tls.SendAsync("back"u8.ToArray(), token);
+        byte[] reply = new byte[4];
+        await ssl.ReadExactlyAsync(reply, token);
+        Assert.Equal("back"u8.ToArray(), reply);
+
+        // SslStream.ShutdownAsync (close_notify) is a clean end for the strict TlsStream.
+        await ssl.ShutdownAsync();
+        Assert.Equal(0, await tls.ReceiveAsync(new byte[1], token));
+    });
+
+    [SkippableFact]
+    public virtual Task A_NetworkStream_as_a_byte_stream_half_closes_with_shutdown() => RunAsync(async (backend, token) =>
+    {
+        await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
+        ValueTask<ISocketStream> accept = listener.AcceptAsync(token);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(listener.LocalEndPoint, token);
+        await using IByteStream client = new NetworkStream(socket, ownsSocket: true).AsByteStream();
+        await using ISocketStream server = await accept;
+
+        await client.SendAsync("request"u8.ToArray(), token);
+        await client.SendEofAsync(token);
+        Assert.Equal("request"u8.ToArray(), await server.ReceiveToEndAsync(cancellationToken: token));
+        await server.SendAsync("response"u8.ToArray(), token);
+        await server.DisposeAsync();
+        Assert.Equal("response"u8.ToArray(), await client.ReceiveToEndAsync(cancellationToken: token));
+        Assert.Equal(0, await client.ReceiveAsync(new byte[1], token));
     });
 
     private sealed class FailingStream : Stream
