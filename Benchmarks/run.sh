@@ -4,6 +4,8 @@
 #   Benchmarks/run.sh            full echo matrix (every server x 1/100/1000/10000 connections x 64 B/1 KiB/16 KiB,
 #                                connection churn, memory per idle connection at 10k): about 6-7 minutes
 #   Benchmarks/run.sh --quick    100 connections x 1 KiB and churn only: under a minute
+#   Benchmarks/run.sh --programs the samples against the real programs (MiniRedis vs redis-server, HttpHello vs Kestrel
+#                                and nginx, Proxy overhead): see Benchmarks/programs.sh; --programs --smoke checks it quickly
 #   Benchmarks/run.sh --aspnet   ASP.NET Core (Samples/AspNetHello) on every backend and on Kestrel's Sockets transport,
 #                                under wrk (Benchmarks/run-aspnet.sh; extra arguments go to it)
 #   Benchmarks/run.sh --micro    the BenchmarkDotNet micro-benchmarks (allocations per round trip, task groups,
@@ -17,6 +19,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+if [[ "${1:-}" == "--programs" ]]; then
+    shift
+    exec bash Benchmarks/programs.sh "$@"
+fi
 
 if [[ "${1:-}" == "--aspnet" ]]; then
     shift

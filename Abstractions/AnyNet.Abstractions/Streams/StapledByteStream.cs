@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AnyNet;
 
 /// <summary>
@@ -19,6 +21,7 @@ namespace AnyNet;
 public sealed class StapledByteStream : IByteStream
 {
     private int _sendClosed;
+    private int _sending;
     private int _disposed;
 
     /// <summary>Staples <paramref name="sendStream"/> and <paramref name="receiveStream"/> together.</summary>
@@ -41,15 +44,36 @@ public sealed class StapledByteStream : IByteStream
         ReceiveStream.ReceiveAsync(buffer, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        SendStream.SendAsync(data, cancellationToken);
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _sending, 1) != 0)
+        {
+            throw BusyResourceException.For("sending");
+        }
+
+        try
+        {
+            await SendStream.SendAsync(data, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _sending, 0);
+        }
+    }
 
     /// <summary>Closes the send stream (the peer reads the end of the stream); receiving still works. Idempotent.</summary>
+    /// <exception cref="BusyResourceException">A send is in progress: closing under it would truncate it silently.</exception>
     public ValueTask SendEofAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (Volatile.Read(ref _sending) != 0)
+        {
+            return ValueTask.FromException(BusyResourceException.For("sending"));
         }
 
         return Interlocked.Exchange(ref _sendClosed, 1) == 0 ? SendStream.DisposeAsync() : ValueTask.CompletedTask;
