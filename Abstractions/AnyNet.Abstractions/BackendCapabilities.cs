@@ -27,4 +27,10 @@ public enum BackendCapabilities
 
     /// <summary>The backend accepts a caller-supplied <see cref="TimeProvider"/> (for example a manual test clock).</summary>
     VirtualTime = 1 << 6,
+
+    /// <summary>
+    /// The backend's sockets are the operating system's: they have file descriptors, carry socket options, and other
+    /// processes and System.Net.Sockets can reach them. A simulated network lacks it.
+    /// </summary>
+    OperatingSystemSockets = 1 << 16,
 }

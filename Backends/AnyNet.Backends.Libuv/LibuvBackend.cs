@@ -56,7 +56,7 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <inheritdoc />
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
-        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime;
+        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }

@@ -36,7 +36,7 @@ public sealed class ReactorBackend : IAsyncBackend
         _loop = new EventLoop(options.ThreadName, options.EventBatchSize, options.TimeProvider as ILoopIdleObserver);
         TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
-            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 

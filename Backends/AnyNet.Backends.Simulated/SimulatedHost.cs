@@ -174,6 +174,8 @@ public sealed class SimulatedHost : IAsyncBackend
 
             if (mirror)
             {
+                // The same error as a real bind in a missing directory, not File.Create's DirectoryNotFoundException.
+                SocketErrors.ThrowIfUnixDirectoryMissing(path);
                 using (File.Create(path))
                 {
                 }

@@ -19,7 +19,7 @@ public sealed class TasksBackend : IAsyncBackend
     public TasksBackend(TasksBackendOptions? options)
     {
         TimeProvider = options?.TimeProvider ?? TimeProvider.System;
-        Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+        Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
             | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0);
     }

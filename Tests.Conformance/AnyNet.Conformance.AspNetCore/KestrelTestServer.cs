@@ -64,6 +64,11 @@ internal sealed class KestrelTestServer : IAsyncDisposable
     {
         var log = new TestLogSink();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // Hermetic: the slim builder reads appsettings.json from the content root, environment variables and the command
+        // line, and a "Logging" section there overrides SetMinimumLevel below (configuration filter rules win). An
+        // appsettings.json with "Default": "Information" in the test output once hid every Debug entry these tests wait
+        // for, so a server under test is configured by this method and by the test alone.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

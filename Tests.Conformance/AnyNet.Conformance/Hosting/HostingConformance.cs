@@ -281,6 +281,7 @@ public abstract class HostingConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task A_peer_that_resets_is_logged_at_Debug_without_a_stack_trace_not_as_a_failure() => RunAsync(async (client, token) =>
     {
+        Skip.IfNot(client.Capabilities.HasFlag(BackendCapabilities.OperatingSystemSockets), $"skipped: the '{client.Name}' backend does not declare OperatingSystemSockets (the resetting peer is a System.Net.Sockets client with SO_LINGER 0).");
         await using TestHost host = BuildHost(builder => builder.AddAnyNetServer<EchoHandler>(Loopback));
         await host.Host.StartAsync(token);
         IPEndPoint endPoint = host.Server.LocalEndPoint!.IPEndPoint!;
@@ -339,6 +340,7 @@ public abstract class HostingConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task A_hosted_server_with_keepalive_sets_it_on_each_connection() => RunAsync(async (client, token) =>
     {
+        Skip.IfNot(client.Capabilities.HasFlag(BackendCapabilities.OperatingSystemSockets), $"skipped: the '{client.Name}' backend does not declare OperatingSystemSockets (the options are read back from the connection's file descriptor).");
         Skip.IfNot(OperatingSystem.IsLinux(), "skipped: the options are read back through /proc/self/fd and getsockopt(2) (Linux).");
         var keepAlive = new TcpKeepAlive { Idle = TimeSpan.FromSeconds(9), Interval = TimeSpan.FromSeconds(2), ProbeCount = 3 };
         await using TestHost host = BuildHost(builder => builder.AddAnyNetServer<EchoHandler>(Loopback, options => options.KeepAlive = keepAlive));
