@@ -28,6 +28,21 @@ public enum BackendCapabilities
     /// <summary>The backend accepts a caller-supplied <see cref="TimeProvider"/> (for example a manual test clock).</summary>
     VirtualTime = 1 << 6,
 
+    /// <summary>Child processes with streamed stdio (<see cref="IAsyncBackend.OpenProcessAsync"/>).</summary>
+    Subprocesses = 1 << 7,
+
+    /// <summary>Receiving POSIX signals as an async stream (<see cref="IAsyncBackend.OpenSignalReceiver"/>).</summary>
+    Signals = 1 << 8,
+
+    /// <summary>Typed attributes of streams and listeners: raw handle, endpoints, Unix peer credentials, socket options.</summary>
+    TypedAttributes = 1 << 9,
+
+    /// <summary>Passing file descriptors over Unix stream sockets (SCM_RIGHTS).</summary>
+    FdPassing = 1 << 10,
+
+    /// <summary>Waiting for readiness of a descriptor the backend does not own (<c>WaitReadableAsync</c>/<c>WaitWritableAsync</c>).</summary>
+    ForeignHandleReadiness = 1 << 11,
+
     /// <summary>
     /// The backend's sockets are the operating system's: they have file descriptors, carry socket options, and other
     /// processes and System.Net.Sockets can reach them. A simulated network lacks it.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 
 namespace AnyNet;
@@ -59,4 +60,25 @@ public interface IAsyncBackend : IAsyncDisposable, IDisposable
     /// <summary>Resolves <paramref name="host"/> to its addresses (getaddrinfo order), optionally only of one family.</summary>
     /// <exception cref="NameResolutionException">The name does not resolve.</exception>
     ValueTask<IPAddress[]> ResolveAsync(string host, AddressFamily family = AddressFamily.Unspecified, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a child process (AnyIO's <c>open_process</c>). Dispose the returned process: that closes its pipes, kills
+    /// it if it still runs and reaps it.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The program does not exist (searched in <c>PATH</c> for a bare name).</exception>
+    /// <exception cref="DirectoryNotFoundException">The working directory does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The program is a directory or not executable.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.Subprocesses"/>.</exception>
+    ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The '{Name}' backend does not support subprocesses (it lacks BackendCapabilities.{nameof(BackendCapabilities.Subprocesses)}).");
+
+    /// <summary>
+    /// Starts receiving <paramref name="signals"/> (AnyIO's <c>open_signal_receiver</c>): each delivery of one of them is
+    /// an item of the returned stream, until it is disposed. While a receiver exists the signal's default action
+    /// (terminating the process, for SIGTERM or SIGINT) does not happen. Every receiver of a signal sees it.
+    /// </summary>
+    /// <exception cref="ArgumentException">No signal, or a signal the OS does not know or that cannot be caught (SIGKILL, SIGSTOP).</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.Signals"/>.</exception>
+    ISignalReceiver OpenSignalReceiver(params PosixSignal[] signals) =>
+        throw new NotSupportedException($"The '{Name}' backend does not support receiving signals (it lacks BackendCapabilities.{nameof(BackendCapabilities.Signals)}).");
 }

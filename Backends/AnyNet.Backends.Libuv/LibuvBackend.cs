@@ -56,7 +56,8 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <inheritdoc />
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
-        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets;
+        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime
+        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }
@@ -127,6 +128,19 @@ public sealed class LibuvBackend : IAsyncBackend
         }
 
         return _loop.Invoke(() => UvUnixDatagramSocket.Bind(_loop, path, remotePath));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// posix_spawn(3) plus a pidfd watched by a uv_poll_t, stdio pipes in uv_pipe_t handles (uv_pipe_open). Not uv_spawn:
+    /// libuv reaps through a process-wide SIGCHLD handler that replaces the .NET runtime's and resets SIGCHLD to SIG_DFL
+    /// when its last process closes, which breaks System.Diagnostics.Process elsewhere in the same process.
+    /// </remarks>
+    public ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<IAsyncProcess>(_loop.Invoke<IAsyncProcess>(() => UvProcess.Start(_loop, options)));
     }
 
     /// <inheritdoc />
@@ -216,5 +230,16 @@ public sealed class LibuvBackend : IAsyncBackend
         {
             completion.TrySetResult(finished.Result);
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the runtime's own signal handling (<see cref="RuntimeSignalReceiver"/>, which explains why not signalfd or
+    /// uv_signal_t); the receiver's awaits resume on the caller's context.
+    /// </remarks>
+    public ISignalReceiver OpenSignalReceiver(params System.Runtime.InteropServices.PosixSignal[] signals)
+    {
+        _lifetime.ThrowIfStopping();
+        return new RuntimeSignalReceiver(signals);
     }
 }

@@ -36,7 +36,8 @@ public sealed class ReactorBackend : IAsyncBackend
         _loop = new EventLoop(options.ThreadName, options.EventBatchSize, options.TimeProvider as ILoopIdleObserver);
         TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
-            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets
+            | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
@@ -212,6 +213,24 @@ public sealed class ReactorBackend : IAsyncBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// posix_spawn(3) with file actions for the pipes, the parent's ends non-blocking in the loop's epoll, and a pidfd
+    /// (pidfd_open(2)) in epoll for the exit: no SIGCHLD handler is installed and the runtime's own is left alone.
+    /// </remarks>
+    public async ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        if (!_loop.IsOnLoopThread)
+        {
+            return await _loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(ChildProcess.Start(_loop, options)));
+        }
+
+        return ChildProcess.Start(_loop, options);
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         // ConfigureAwait(false) throughout: Dispose() may block a thread that runs another loop (for example a
@@ -281,5 +300,16 @@ public sealed class ReactorBackend : IAsyncBackend
             stream.CloseOnLoop();
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the runtime's own signal handling (<see cref="RuntimeSignalReceiver"/>, which explains why not signalfd or
+    /// uv_signal_t); the receiver's awaits resume on the caller's context.
+    /// </remarks>
+    public ISignalReceiver OpenSignalReceiver(params System.Runtime.InteropServices.PosixSignal[] signals)
+    {
+        _lifetime.ThrowIfStopping();
+        return new RuntimeSignalReceiver(signals);
     }
 }

@@ -222,6 +222,11 @@ public sealed class SimulatedHost : IAsyncBackend
                 throw path.Length == 0 ? new ArgumentException("The path is empty.", nameof(path)) : SocketErrors.Exception(98, "bind", new UnixDomainSocketEndPoint(path));
             }
 
+            if (path is not null && Network.Options.MirrorUnixPathsToFileSystem)
+            {
+                SocketErrors.ThrowIfUnixDirectoryMissing(path);
+            }
+
             if (remotePath is not null && !_machine.UnixDatagrams.ContainsKey(remotePath))
             {
                 throw SocketErrors.Exception(2, "connect", new UnixDomainSocketEndPoint(remotePath));

@@ -21,7 +21,8 @@ public sealed class TasksBackend : IAsyncBackend
         TimeProvider = options?.TimeProvider ?? TimeProvider.System;
         Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
-            | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0);
+            | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0)
+            | BackendCapabilities.Subprocesses | (OperatingSystem.IsWindows() ? 0 : BackendCapabilities.Signals);
     }
 
     /// <inheritdoc />
@@ -168,5 +169,29 @@ public sealed class TasksBackend : IAsyncBackend
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Runs on <see cref="System.Diagnostics.Process"/>: the runtime forks and execs the child, reaps it from its SIGCHLD
+    /// handling and gives pipe streams on its own epoll engine.
+    /// </remarks>
+    public ValueTask<IAsyncProcess> OpenProcessAsync(ProcessStartOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        return new ValueTask<IAsyncProcess>(TasksProcess.Start(options));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the runtime's own signal handling (<see cref="RuntimeSignalReceiver"/>, which explains why not signalfd or
+    /// uv_signal_t); the receiver's awaits resume on the caller's context.
+    /// </remarks>
+    public ISignalReceiver OpenSignalReceiver(params System.Runtime.InteropServices.PosixSignal[] signals)
+    {
+        _lifetime.ThrowIfStopping();
+        return new RuntimeSignalReceiver(signals);
     }
 }
