@@ -57,7 +57,7 @@ public sealed class LibuvBackend : IAsyncBackend
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
         | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime
-        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets;
+        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }

@@ -37,7 +37,7 @@ public sealed class ReactorBackend : IAsyncBackend
         TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
-            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets
+            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 

@@ -22,7 +22,8 @@ public sealed class TasksBackend : IAsyncBackend
         Capabilities = BackendCapabilities.Udp | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime | BackendCapabilities.OperatingSystemSockets
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
             | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0)
-            | BackendCapabilities.Subprocesses | (OperatingSystem.IsWindows() ? 0 : BackendCapabilities.Signals);
+            | BackendCapabilities.Subprocesses | (OperatingSystem.IsWindows() ? 0 : BackendCapabilities.Signals)
+            | BackendCapabilities.TypedAttributes;
     }
 
     /// <inheritdoc />

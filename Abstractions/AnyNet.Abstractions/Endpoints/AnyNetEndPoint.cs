@@ -7,7 +7,7 @@ using System.Text;
 namespace AnyNet;
 
 /// <summary>
-/// A listen or connect address written as a string: <c>tcp:PORT</c> (every IPv4 interface), <c>tcp:IPv4:PORT</c>,
+/// A listen or connect address written as a string: <c>tcp:PORT</c> (every IPv4 and IPv6 interface), <c>tcp:IPv4:PORT</c>,
 /// <c>tcp:[IPv6]:PORT</c> or <c>unix:PATH</c>. Used by configuration files and command lines.
 /// </summary>
 /// <remarks>
@@ -25,11 +25,19 @@ public sealed class AnyNetEndPoint : IEquatable<AnyNetEndPoint>
     // sun_path holds 108 bytes on Linux, including the terminating NUL.
     private const int MaxUnixPathBytes = 107;
 
-    private AnyNetEndPoint(IPEndPoint? ipEndPoint, string? unixPath)
+    private AnyNetEndPoint(IPEndPoint? ipEndPoint, string? unixPath, bool everyAddress = false)
     {
         IPEndPoint = ipEndPoint;
         UnixPath = unixPath;
+        IsEveryAddress = everyAddress;
     }
+
+    /// <summary>
+    /// True for the host-less form <c>tcp:PORT</c>: listening on it listens on every IPv4 and IPv6 address (see
+    /// <see cref="AnyNetEndPointExtensions.Listen(IAsyncBackend, AnyNetEndPoint, ListenOptions?)"/>); <see cref="IPEndPoint"/>
+    /// is then <c>0.0.0.0:PORT</c>, the address to use where a single one is needed.
+    /// </summary>
+    public bool IsEveryAddress { get; }
 
     /// <summary>The TCP address, or null for a Unix endpoint.</summary>
     public IPEndPoint? IPEndPoint { get; }
@@ -138,7 +146,8 @@ public sealed class AnyNetEndPoint : IEquatable<AnyNetEndPoint>
             return false;
         }
 
-        result = new AnyNetEndPoint(ipEndPoint, null);
+        bool everyAddress = !rest.Contains(':', StringComparison.Ordinal) && !rest.StartsWith('[');
+        result = new AnyNetEndPoint(ipEndPoint, null, everyAddress);
         return true;
     }
 
@@ -275,12 +284,17 @@ public sealed class AnyNetEndPoint : IEquatable<AnyNetEndPoint>
             : null;
     }
 
-    /// <summary>The canonical string form, which <see cref="Parse"/> reads back: <c>tcp:0.0.0.0:7000</c>, <c>tcp:[::1]:7000</c>, <c>unix:/run/app.sock</c>.</summary>
+    /// <summary>The canonical string form, which <see cref="Parse"/> reads back: <c>tcp:7000</c> (every address), <c>tcp:0.0.0.0:7000</c>, <c>tcp:[::1]:7000</c>, <c>unix:/run/app.sock</c>.</summary>
     public override string ToString()
     {
         if (IsUnix)
         {
             return "unix:" + UnixPath;
+        }
+
+        if (IsEveryAddress)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"tcp:{IPEndPoint.Port}");
         }
 
         string address = IPEndPoint.Address.AddressFamily == AddressFamily.InterNetworkV6
@@ -293,7 +307,8 @@ public sealed class AnyNetEndPoint : IEquatable<AnyNetEndPoint>
     public bool Equals(AnyNetEndPoint? other)
         => other is not null
             && string.Equals(UnixPath, other.UnixPath, StringComparison.Ordinal)
-            && Equals(IPEndPoint, other.IPEndPoint);
+            && Equals(IPEndPoint, other.IPEndPoint)
+            && IsEveryAddress == other.IsEveryAddress;
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as AnyNetEndPoint);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -42,6 +43,19 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     }
 
     public EndPoint LocalEndPoint { get; private set; } = null!;
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, null, out value);
+
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SocketAttributes.SetOption(Descriptor(), level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => SocketAttributes.GetOption(Descriptor(), level, name, value);
+
+    private int Descriptor()
+    {
+        int fd;
+        return IsClosed || Handle == IntPtr.Zero || Uv.uv_fileno(Handle, &fd) != 0 ? throw new ClosedResourceException("This listener was closed.") : fd;
+    }
 
     /// <summary>The last accept error libuv reported (negated errno), for diagnostics; 0 if none.</summary>
     public int LastAcceptError => _lastError;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -74,6 +75,17 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     public EndPoint LocalEndPoint => _localEndPoint!;
 
     public EndPoint RemoteEndPoint => _remoteEndPoint!;
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, RemoteEndPoint, out value);
+
+    // Option calls go straight to the descriptor from uv_fileno: libuv keeps no copy of socket options
+    // (uv_tcp_nodelay and uv_tcp_keepalive are plain setsockopt calls too, src/unix/tcp.c).
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SocketAttributes.SetOption(Descriptor(), level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => SocketAttributes.GetOption(Descriptor(), level, name, value);
+
+    private int Descriptor() => IsClosed || _fd < 0 ? throw new ClosedResourceException("This stream was closed.") : _fd;
 
     /// <summary>A fresh, unconnected handle for <see cref="UvListener"/> to accept into (loop thread).</summary>
     public static UvStream CreateForAccept(LibuvLoop loop, bool isPipe) => new(loop, isPipe, AddressFamily.Unspecified);

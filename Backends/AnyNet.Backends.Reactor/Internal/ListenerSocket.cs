@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using AnyNet.Backends.Reactor.Interop;
 
@@ -24,6 +25,13 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     }
 
     public EndPoint LocalEndPoint { get; }
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, null, out value);
+
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SetOptionCore(level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => GetOptionCore(level, name, value);
 
     protected override string Kind => "listener";
 

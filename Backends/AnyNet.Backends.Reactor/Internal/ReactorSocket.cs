@@ -117,6 +117,65 @@ internal abstract unsafe class ReactorSocket
     /// <summary>True when the caller must take the slow path through the loop (another thread, or the loop is gone).</summary>
     protected bool IsForeignThread => !Loop.IsOnLoopThread;
 
+    /// <summary>
+    /// setsockopt(2) from any thread. The SafeFd is referenced for the call, so a concurrent close cannot free the
+    /// descriptor number (and let a new socket reuse it) in the middle.
+    /// </summary>
+    public void SetOptionCore(int level, int name, ReadOnlySpan<byte> value)
+    {
+        bool added = AddRefOrThrow();
+        try
+        {
+            SocketAttributes.SetOption(Fd, level, name, value);
+        }
+        finally
+        {
+            Release(added);
+        }
+    }
+
+    /// <summary>getsockopt(2) from any thread, under a reference to the SafeFd (see <see cref="SetOptionCore"/>).</summary>
+    public int GetOptionCore(int level, int name, Span<byte> value)
+    {
+        bool added = AddRefOrThrow();
+        try
+        {
+            return SocketAttributes.GetOption(Fd, level, name, value);
+        }
+        finally
+        {
+            Release(added);
+        }
+    }
+
+    /// <summary>The descriptor, for <see cref="TypedAttributes.RawHandle"/>; a closed socket has none.</summary>
+    public nint RawHandleOrThrow() => _closed ? throw ClosedError() : Fd;
+
+    private bool AddRefOrThrow()
+    {
+        bool added = false;
+        if (!_closed)
+        {
+            try
+            {
+                _handle.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        return added ? true : throw ClosedError();
+    }
+
+    private void Release(bool added)
+    {
+        if (added)
+        {
+            _handle.DangerousRelease();
+        }
+    }
+
     public EndPoint? GetLocalEndPoint() => Sys.LocalEndPoint(Fd);
 
     public EndPoint? GetRemoteEndPoint() => Sys.RemoteEndPoint(Fd);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using AnyNet.Backends.Reactor.Interop;
 
@@ -20,6 +21,13 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
     public EndPoint LocalEndPoint { get; private set; } = null!;
 
     public EndPoint RemoteEndPoint { get; private set; } = null!;
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, RemoteEndPoint, out value);
+
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SetOptionCore(level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => GetOptionCore(level, name, value);
 
     protected override string Kind => "stream";
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 
@@ -94,6 +95,13 @@ internal sealed class SocketListener : ISocketListener
             _acceptGate.Exit();
         }
     }
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, RawSocketOptions.Handle(_socket, _closed, "listener"), LocalEndPoint, null, out value);
+
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => RawSocketOptions.Set(_socket, _closed, "listener", level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => RawSocketOptions.Get(_socket, _closed, "listener", level, name, value);
 
     private static async Task BackOffAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -101,6 +102,13 @@ internal sealed class SocketStream : ISocketStream
 
         return ValueTask.CompletedTask;
     }
+
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
+        SocketAttributes.TryGet(attribute, this, RawSocketOptions.Handle(_socket, _closed, "stream"), LocalEndPoint, RemoteEndPoint, out value);
+
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => RawSocketOptions.Set(_socket, _closed, "stream", level, name, value);
+
+    public int GetOption(int level, int name, Span<byte> value) => RawSocketOptions.Get(_socket, _closed, "stream", level, name, value);
 
     public ValueTask DisposeAsync()
     {

@@ -119,7 +119,8 @@ public sealed class AnyNetEndPointTests
     }
 
     [Theory]
-    [InlineData("tcp:7000", "tcp:0.0.0.0:7000")]
+    [InlineData("tcp:7000", "tcp:7000")]
+    [InlineData("tcp:0.0.0.0:7000", "tcp:0.0.0.0:7000")]
     [InlineData("tcp:127.0.0.1:7000", "tcp:127.0.0.1:7000")]
     [InlineData("tcp:[::1]:7000", "tcp:[::1]:7000")]
     [InlineData("TCP:[2001:DB8::1]:80", "tcp:[2001:db8::1]:80")]

@@ -9,7 +9,7 @@ namespace AnyNet.Conformance;
 /// with parallelization disabled, so other tests' sockets do not move the counts.
 /// </summary>
 [Collection(SerialCollection.Name)]
-public abstract class LeakConformance<TFixture> : ConformanceTest<TFixture>
+public abstract partial class LeakConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
 {
     /// <summary>Runs <paramref name="round"/> once, then <paramref name="rounds"/> more times, and fails if descriptors or children grew.</summary>
