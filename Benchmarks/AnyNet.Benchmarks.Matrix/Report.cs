@@ -37,7 +37,25 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
             : double.NaN;
 
     /// <summary>One row per cell, one column per server: messages per server CPU-second and its ratios to the references.</summary>
-    public string PerCpuTable()
+    public string PerCpuTable() => CellTable((server, connections, size) =>
+        Find(server, connections, size) is { MessagesPerServerCpuSecond: > 0 } cell
+            ? $" {Rate(cell.MessagesPerServerCpuSecond)}{RatiosText(CpuRatio, server, connections, size)} |"
+            : " - |") +
+        "\nMessages per second of server CPU (msgs/s divided by the server's CPU fraction); S and C as above. This is the figure the targets use: it is not bounded by the load generator.\n";
+
+    /// <summary>The table: one row per cell, one column per server; messages/s and the two ratios.</summary>
+    public string MainTable() => CellTable((server, connections, size) =>
+        cells.FirstOrDefault(c => c.Server == server && c.Connections == connections && c.Size == size) switch
+        {
+            null => " - |",
+            { Failure: not null } => " failed |",
+            var cell => $" {Rate(cell.MessagesPerSecond)}/s{RatiosText(Ratio, server, connections, size)}{(cell.ClientBound ? " †" : "")}{(cell.Errors > 0 ? $" ({cell.Errors} err)" : "")} |",
+        }) +
+        "\nMessages (round trips) per second; S = ratio to the System.Net.Sockets baseline, C = ratio to the C epoll server, in the same run.\n" +
+        "† the load generator used as much CPU as the server: the figure is bounded by the generator (one core each), not only by the server.\n";
+
+    // The grid both throughput tables share: a row per connections x size, a column per measured server.
+    private string CellTable(Func<string, int, int, string> cellText)
     {
         var servers = MeasuredServers.ToList();
         var text = new StringBuilder();
@@ -50,77 +68,26 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
                 text.Append(CultureInfo.InvariantCulture, $"| {connections} x {SizeText(size)} |");
                 foreach (string server in servers)
                 {
-                    if (Find(server, connections, size) is not { MessagesPerServerCpuSecond: > 0 } cell)
-                    {
-                        text.Append(" - |");
-                        continue;
-                    }
-
-                    double s = server == Baseline ? double.NaN : CpuRatio(server, Baseline, connections, size);
-                    double c = server == Ceiling ? double.NaN : CpuRatio(server, Ceiling, connections, size);
-                    string ratios = string.Join(", ", new[] { (s, "S"), (c, "C") }.Where(r => !double.IsNaN(r.Item1)).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Item1:F2}x {r.Item2}")));
-                    text.Append(CultureInfo.InvariantCulture, $" {Rate(cell.MessagesPerServerCpuSecond)}{(ratios.Length > 0 ? $" ({ratios})" : "")} |");
+                    text.Append(cellText(server, connections, size));
                 }
 
                 text.AppendLine();
             }
         }
 
-        text.AppendLine();
-        text.AppendLine("Messages per second of server CPU (msgs/s divided by the server's CPU fraction); S and C as above. This is the figure the targets use: it is not bounded by the load generator.");
         return text.ToString();
     }
 
-    /// <summary>The table: one row per cell, one column per server; messages/s and the two ratios.</summary>
-    public string MainTable()
+    // " (1.02x S, 0.58x C)": the ratios to the sockets baseline and the C ceiling, leaving out a server's own.
+    private static string RatiosText(Func<string, string, int, int, double> ratio, string server, int connections, int size)
     {
-        var servers = MeasuredServers.ToList();
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"| conns x size | {string.Join(" | ", servers)} |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(servers.Select(_ => "---:|"))}");
-        foreach (int connections in options.Connections)
-        {
-            foreach (int size in options.Sizes)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"| {connections} x {SizeText(size)} |");
-                foreach (string server in servers)
-                {
-                    CellResult? cell = cells.FirstOrDefault(c => c.Server == server && c.Connections == connections && c.Size == size);
-                    if (cell is null)
-                    {
-                        text.Append(" - |");
-                        continue;
-                    }
-
-                    if (cell.Failure is not null)
-                    {
-                        text.Append(" failed |");
-                        continue;
-                    }
-
-                    var parts = new List<string>();
-                    if (server != Baseline && Ratio(server, Baseline, connections, size) is var s && !double.IsNaN(s))
-                    {
-                        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s:F2}x S"));
-                    }
-
-                    if (server != Ceiling && Ratio(server, Ceiling, connections, size) is var c && !double.IsNaN(c))
-                    {
-                        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{c:F2}x C"));
-                    }
-
-                    string flags = (cell.ClientBound ? " †" : "") + (cell.Errors > 0 ? $" ({cell.Errors} err)" : "");
-                    text.Append(CultureInfo.InvariantCulture, $" {Rate(cell.MessagesPerSecond)}/s{(parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "")}{flags} |");
-                }
-
-                text.AppendLine();
-            }
-        }
-
-        text.AppendLine();
-        text.AppendLine("Messages (round trips) per second; S = ratio to the System.Net.Sockets baseline, C = ratio to the C epoll server, in the same run.");
-        text.AppendLine("† the load generator used as much CPU as the server: the figure is bounded by the generator (one core each), not only by the server.");
-        return text.ToString();
+        var parts = new[] { (Reference: Baseline, Letter: "S"), (Reference: Ceiling, Letter: "C") }
+            .Where(r => r.Reference != server)
+            .Select(r => (Value: ratio(server, r.Reference, connections, size), r.Letter))
+            .Where(r => !double.IsNaN(r.Value))
+            .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Value:F2}x {r.Letter}"))
+            .ToList();
+        return parts.Count > 0 ? $" ({string.Join(", ", parts)})" : "";
     }
 
     /// <summary>Memory and connection churn per server.</summary>
