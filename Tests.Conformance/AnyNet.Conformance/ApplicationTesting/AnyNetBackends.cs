@@ -52,19 +52,8 @@ public static class AnyNetBackends
     public static async Task RunAsync(string name, Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(body);
-        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(20);
         await using IAsyncBackend backend = Create(name);
-        using var cancellation = new CancellationTokenSource();
-        Task run = backend.RunAsync(token => body(backend, token), cancellation.Token);
-        try
-        {
-            await run.WaitAsync(limit);
-        }
-        catch (TimeoutException) when (!run.IsCompleted)
-        {
-            await cancellation.CancelAsync();
-            throw new TimeoutException($"The test body did not finish within {limit} on the '{name}' backend.");
-        }
+        await BackendRunner.RunWithTimeoutAsync(backend, body, timeout ?? TimeSpan.FromSeconds(20));
     }
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Test projects run under xunit's reflection-based runner and are never trimmed.")]

@@ -46,24 +46,8 @@ public abstract class ConformanceTest<TFixture>
     }
 
     /// <summary>Runs <paramref name="body"/> on an existing backend under the hard timeout.</summary>
-    protected static async Task RunOnAsync(IAsyncBackend backend, Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(body);
-        TimeSpan limit = timeout ?? DefaultTimeout;
-        using var cancellation = new CancellationTokenSource();
-        Task run = backend.RunAsync(token => body(backend, token), cancellation.Token);
-        try
-        {
-            await run.WaitAsync(limit);
-        }
-        catch (TimeoutException) when (!run.IsCompleted)
-        {
-            // Cancel the body so that disposing the backend does not wait for a hung test forever.
-            await cancellation.CancelAsync();
-            throw new TimeoutException($"The test body did not finish within {limit} on the '{backend.Name}' backend.");
-        }
-    }
+    protected static Task RunOnAsync(IAsyncBackend backend, Func<IAsyncBackend, CancellationToken, Task> body, TimeSpan? timeout = null) =>
+        BackendRunner.RunWithTimeoutAsync(backend, body, timeout ?? DefaultTimeout);
 
     /// <summary>Skips the test, naming the missing capability and <paramref name="why"/>, unless the backend has <paramref name="capability"/>.</summary>
     protected void RequireCapability(BackendCapabilities capability, string why)

@@ -32,7 +32,8 @@ internal static class Telemetry
 
     public static void RecordConnect(string host, int port, long startTimestamp, Exception? error)
     {
-        if (!ConnectMetricsEnabled)
+        // 0: nothing listened when the connect began, so there is no start time to measure from.
+        if (startTimestamp == 0 || !ConnectMetricsEnabled)
         {
             return;
         }
