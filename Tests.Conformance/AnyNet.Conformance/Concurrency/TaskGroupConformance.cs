@@ -59,8 +59,9 @@ public abstract class TaskGroupConformance<TFixture> : ConformanceTest<TFixture>
             }
             else
             {
+                // A snapshot of the thread pool goes stale at once (the quick child may end right after it), so only
+                // the order of the two children that wait is checked here.
                 Assert.Equal(["first", "second"], pending.Select(h => h.Name).Take(2));
-                Assert.All(pending, h => Assert.False(h.IsDone));
             }
 
             await bothRunning.AcquireAsync(token);
