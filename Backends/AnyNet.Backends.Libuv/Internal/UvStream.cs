@@ -77,7 +77,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     public EndPoint RemoteEndPoint => _remoteEndPoint!;
 
     public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, RemoteEndPoint, out value);
+        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, RemoteEndPoint, out value);
 
     // Option calls go straight to the descriptor from uv_fileno: libuv keeps no copy of socket options
     // (uv_tcp_nodelay and uv_tcp_keepalive are plain setsockopt calls too, src/unix/tcp.c).

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using AnyNet.Backends.Reactor.Interop;
 
@@ -174,6 +175,19 @@ internal abstract unsafe class ReactorSocket
         {
             _handle.DangerousRelease();
         }
+    }
+
+    /// <summary>Answers <see cref="TypedAttributes.LoopContext"/>: the context of the loop that owns this socket.</summary>
+    protected bool TryGetLoopContext<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value)
+    {
+        if (ReferenceEquals(attribute, TypedAttributes.LoopContext))
+        {
+            value = (T)(object)Loop.Context;
+            return true;
+        }
+
+        value = default;
+        return false;
     }
 
     public EndPoint? GetLocalEndPoint() => Sys.LocalEndPoint(Fd);

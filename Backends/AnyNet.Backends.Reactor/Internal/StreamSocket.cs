@@ -23,7 +23,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
     public EndPoint RemoteEndPoint { get; private set; } = null!;
 
     public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, RemoteEndPoint, out value);
+        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, RemoteEndPoint, out value);
 
     public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SetOptionCore(level, name, value);
 
