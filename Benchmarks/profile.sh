@@ -2,10 +2,13 @@
 # Where an echo server spends its CPU: perf record -g on one server under the C load generator.
 #
 #   Benchmarks/profile.sh --server tasks|reactor|libuv|sockets|c-epoll [--conns 100] [--size 1024] [--duration 10]
-#                         [--read direct|zero] [--out DIR]
+#                         [--read direct|zero] [--out DIR] [--echo-server DLL]
 #
 # The server is pinned to core 0 and the load generator to core 1, as in the matrix. The .NET servers run with
-# DOTNET_PerfMapEnabled=1, so perf names JIT-compiled frames from /tmp/perf-<pid>.map. Writes DIR/<server>-<conns>x<size>
+# DOTNET_PerfMapEnabled=1, so perf names JIT-compiled frames from /tmp/perf-<pid>.map, DOTNET_EnableWriteXorExecute=0
+# (with W^X the JIT's code is mapped from a memfd, and perf shows it as memfd:doublemapper instead of using the map),
+# and DOTNET_TieredCompilation=0, so the recording holds steady-state code and not the JIT compiling it (on a busy
+# machine the server may get too little CPU to finish tiering up before the recording starts). Writes DIR/<server>-<conns>x<size>
 # .data (the recording) and .txt: the loadgen line, the share of CPU per DSO (kernel, coreclr, libuv, JIT code...),
 # the hottest symbols by self time and by inclusive time. Shares are what to read on a busy machine; absolute rates
 # are not comparable across runs. Needs perf and permission to profile (root, or kernel.perf_event_paranoid <= 1).
@@ -14,7 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-server=tasks conns=100 size=1024 duration=10 read=direct out="${TMPDIR:-/tmp}/anynet-profiles"
+server=tasks conns=100 size=1024 duration=10 read=direct out="${TMPDIR:-/tmp}/anynet-profiles" dll=
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --server) server="$2" ;;
@@ -23,6 +26,7 @@ while [[ $# -gt 0 ]]; do
         --duration) duration="$2" ;;
         --read) read="$2" ;;
         --out) out="$2" ;;
+        --echo-server) dll="$2" ;;
         *) echo "profile.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
@@ -45,8 +49,11 @@ rm -f "$fifo"
 if [[ "$server" == "c-epoll" ]]; then
     taskset -c 0 Benchmarks/native/bin/echo_epoll 0 <&3 >"$out/$name.server.log" 2>&1 &
 else
-    dotnet build Benchmarks/AnyNet.Benchmarks.EchoServer -c Release -nologo -v quiet -clp:NoSummary >/dev/null
-    DOTNET_PerfMapEnabled=1 taskset -c 0 dotnet Benchmarks/AnyNet.Benchmarks.EchoServer/bin/Release/net10.0/AnyNet.Benchmarks.EchoServer.dll \
+    if [[ -z "$dll" ]]; then
+        dotnet build Benchmarks/AnyNet.Benchmarks.EchoServer -c Release -nologo -v quiet -clp:NoSummary >/dev/null
+        dll=Benchmarks/AnyNet.Benchmarks.EchoServer/bin/Release/net10.0/AnyNet.Benchmarks.EchoServer.dll
+    fi
+    DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_TieredCompilation=0 taskset -c 0 dotnet "$dll" \
         --server "$server" --read "$read" <&3 >"$out/$name.server.log" 2>&1 &
 fi
 pid=$!
@@ -75,7 +82,7 @@ exec 3>&-
     echo "## loadgen"
     cat "$out/$name.loadgen.txt"
     echo "## CPU share per DSO"
-    perf report -i "$out/$name.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+    perf report -i "$out/$name.data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
     echo "## hottest symbols, self time"
     perf report -i "$out/$name.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45
     echo "## hottest symbols, inclusive time"
