@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 
 namespace AnyNet.Backends.Libuv.Internal;
 
@@ -22,30 +21,17 @@ internal sealed unsafe class PendingReceive<T>
     private readonly LibuvLoop _loop;
     private readonly LoopOperation<T> _operation;
     private readonly Action _stopWatching;
-    private readonly bool _keepArrayPinned;
     private MemoryHandle _pin;
-    private bool _pinnedPerWait;
-    // The array kept pinned across waits (see the constructor), and the address of its first element.
-    private byte[]? _keptArray;
-    private GCHandle _keptPin;
-    private byte* _keptBase;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
 
     /// <param name="loop">The socket's loop.</param>
     /// <param name="stopWatching">Stops what the socket started for the wait (reading, polling); runs as it ends.</param>
-    /// <param name="keepArrayPinned">
-    /// Keep the last array pinned after its wait ended, until another array is used or <see cref="ReleasePin"/>: a
-    /// stream's receive loop passes the same buffer every time, and pinning it anew for every wait (a GCHandle allocated
-    /// and freed per message) was a visible share of a libuv echo server's profile at 1000 connections. The owner must
-    /// call <see cref="ReleasePin"/> when it closes.
-    /// </param>
-    public PendingReceive(LibuvLoop loop, Action stopWatching, bool keepArrayPinned = false)
+    public PendingReceive(LibuvLoop loop, Action stopWatching)
     {
         _loop = loop;
         _operation = new LoopOperation<T>(loop);
         _stopWatching = stopWatching;
-        _keepArrayPinned = keepArrayPinned;
     }
 
     /// <summary>True from <see cref="Begin"/> until the wait ended.</summary>
@@ -76,38 +62,11 @@ internal sealed unsafe class PendingReceive<T>
         Buffer = buffer;
         if (pin && !buffer.IsEmpty)
         {
-            if (_keepArrayPinned && MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment) && segment.Array is { } array)
-            {
-                if (!ReferenceEquals(array, _keptArray))
-                {
-                    ReleasePin();
-                    _keptPin = GCHandle.Alloc(array, GCHandleType.Pinned);
-                    _keptArray = array;
-                    _keptBase = (byte*)_keptPin.AddrOfPinnedObject();
-                }
-
-                Pointer = _keptBase + segment.Offset;
-            }
-            else
-            {
-                _pin = buffer.Pin();
-                _pinnedPerWait = true;
-                Pointer = (byte*)_pin.Pointer;
-            }
+            _pin = buffer.Pin();
+            Pointer = (byte*)_pin.Pointer;
         }
 
         return version;
-    }
-
-    /// <summary>Unpins the array kept pinned across waits, if any (the owner calls it when it closes).</summary>
-    public void ReleasePin()
-    {
-        if (_keptArray is not null)
-        {
-            _keptPin.Free();
-            _keptArray = null;
-            _keptBase = null;
-        }
     }
 
     /// <summary>Makes <paramref name="cancellationToken"/> end the wait (if it still is pending) and returns the awaitable.</summary>
@@ -140,14 +99,12 @@ internal sealed unsafe class PendingReceive<T>
     {
         IsPending = false;
         _stopWatching();
-        if (_pinnedPerWait)
+        if (Pointer != null)
         {
             _pin.Dispose();
             _pin = default;
-            _pinnedPerWait = false;
+            Pointer = null;
         }
-
-        Pointer = null;
 
         Buffer = default;
         _ = _registration.Unregister();

@@ -68,7 +68,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         : base(loop, isPipe ? Uv.HandleType.NamedPipe : Uv.HandleType.Tcp)
     {
         _isPipe = isPipe;
-        _receive = new PendingReceive<int>(loop, EndWait, keepArrayPinned: true);
+        _receive = new PendingReceive<int>(loop, EndWait);
         _send = new LoopOperation<bool>(loop);
         int status = isPipe
             ? Uv.uv_pipe_init(loop.Native, Handle, 0)
@@ -629,8 +629,6 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
     protected override void OnClosed()
     {
-        // libuv can no longer read into the receive buffer: the handle is gone.
-        _receive.ReleasePin();
         // libuv has called back every request of the handle by now.
         FreeReq(ref _writeReq);
         FreeReq(ref _shutdownReq);
