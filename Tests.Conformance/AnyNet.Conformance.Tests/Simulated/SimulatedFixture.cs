@@ -27,8 +27,9 @@ public sealed class SimulatedFixture : IVirtualTimeBackendFixture
             return machine.CreateProcess();
         }
 
-        // The suite cancels through CancelAsync (callbacks on the thread pool) and waits for real threads: give that
-        // work a moment before virtual time jumps. The suite's Unix tests look for the socket file: mirror the paths.
+        // The suite cancels through CancelAsync (callbacks on the thread pool) and waits for real threads: while such
+        // work is under way, virtual time waits for it (up to the grace). The suite's Unix tests look for the socket
+        // file: mirror the paths.
         SimulatedHost host = SimulatedHost.CreateStandalone(new SimulatedNetworkOptions
         {
             Seed = s_seed,
