@@ -31,6 +31,7 @@ internal sealed class SimLoop : IDisposable
     private readonly ManualTimeProvider? _idleObserver;
     private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
+    private readonly LoopCounters _counters = LoopCounters.Register("sim");
     private int _threadId = -1;
     private int _outsideRunning;
     private int _budgetUsed;
@@ -63,6 +64,9 @@ internal sealed class SimLoop : IDisposable
 
     /// <summary>True while the clock jumps because the loop is idle (timers fired now should become seeded steps).</summary>
     public bool IsIdleAdvance => _idleAdvance && IsOnLoopThread;
+
+    /// <summary>Callers of WaitAllTasksBlockedAsync: released whenever the ready set runs empty.</summary>
+    public AllTasksBlockedWaiters BlockedWaiters { get; } = new();
 
     /// <summary>Queues work. From the loop thread it joins the ready set; from another thread it is an escape unless <paramref name="entry"/>.</summary>
     public void Post(SendOrPostCallback callback, object? state, bool entry = false)
@@ -229,7 +233,11 @@ internal sealed class SimLoop : IDisposable
         finally
         {
             attachment?.Dispose();
+            _counters.Dispose();
             _stopped = true;
+
+            // A stopped simulation runs nothing more: whoever still waits for that must not wait forever.
+            BlockedWaiters.ReleaseAll();
             while (_ready.Count > 0 || !_remote.IsEmpty || _deferred.Count > 0)
             {
                 DrainRemote();
@@ -250,6 +258,14 @@ internal sealed class SimLoop : IDisposable
     {
         DrainRemote();
         ReleaseDeferred();
+        if (_ready.Count == 0 && BlockedWaiters.HasWaiters)
+        {
+            // Every task waits, and someone waits for exactly that: release them before the clock may jump (as Trio
+            // runs wait_all_tasks_blocked before its autojump clock). Their continuations join the ready set.
+            BlockedWaiters.ReleaseAll();
+            return;
+        }
+
         if (_ready.Count == 0)
         {
             // Idle: every task waits. Let the clock jump to the next timer (a sleep, a deadline or a network delivery).
@@ -287,7 +303,17 @@ internal sealed class SimLoop : IDisposable
         }
 
         Steps++;
-        RunItem(next);
+        _counters.AddIteration();
+        if (LoopCounters.IsTimingEnabled)
+        {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            RunItem(next);
+            _counters.AddBusyTime(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
+        else
+        {
+            RunItem(next);
+        }
     }
 
     /// <summary>
