@@ -48,7 +48,7 @@ public abstract class AllocationConformance<TFixture> : ConformanceTest<TFixture
     {
         RequireCapability(
             BackendCapabilities.OperatingSystemSockets,
-            "the promise covers real sockets; a simulated network copies each sent segment onto its virtual wire");
+            "the promise covers real sockets; the simulated network allocates per segment it carries (its chunk and its scheduled delivery)");
         return RunAsync(async (backend, token) =>
         {
             await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
