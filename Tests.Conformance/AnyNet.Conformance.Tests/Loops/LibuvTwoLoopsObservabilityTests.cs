@@ -1,6 +1,6 @@
 using AnyNet.Conformance;
 
-// The observability and test-support areas on the libuv backend with two loops: counters add up over both loops, and
+// The allocation, observability and test-support areas on the libuv backend with two loops: counters add up over both loops, and
 // WaitAllTasksBlockedAsync is refused (it needs a single loop) through the capability.
 namespace AnyNet.Conformance.Tests.Loops;
 
@@ -13,3 +13,5 @@ public sealed class LibuvTwoLoopsServerConfigurationTests : ServerConfigurationC
 public sealed class LibuvTwoLoopsServerTelemetryTests : ServerTelemetryConformance<LibuvTwoLoopsFixture>;
 
 public sealed class LibuvTwoLoopsWaitAllTasksBlockedTests : WaitAllTasksBlockedConformance<LibuvTwoLoopsFixture>;
+
+public sealed class LibuvTwoLoopsAllocationTests : AllocationConformance<LibuvTwoLoopsFixture>;

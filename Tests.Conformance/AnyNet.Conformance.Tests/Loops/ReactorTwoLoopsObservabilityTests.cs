@@ -1,6 +1,6 @@
 using AnyNet.Conformance;
 
-// The observability and test-support areas on the reactor backend with two loops: counters add up over both loops, and
+// The allocation, observability and test-support areas on the reactor backend with two loops: counters add up over both loops, and
 // WaitAllTasksBlockedAsync is refused (it needs a single loop) through the capability.
 namespace AnyNet.Conformance.Tests.Loops;
 
@@ -13,3 +13,5 @@ public sealed class ReactorTwoLoopsServerConfigurationTests : ServerConfiguratio
 public sealed class ReactorTwoLoopsServerTelemetryTests : ServerTelemetryConformance<ReactorTwoLoopsFixture>;
 
 public sealed class ReactorTwoLoopsWaitAllTasksBlockedTests : WaitAllTasksBlockedConformance<ReactorTwoLoopsFixture>;
+
+public sealed class ReactorTwoLoopsAllocationTests : AllocationConformance<ReactorTwoLoopsFixture>;
