@@ -24,7 +24,7 @@ internal sealed class SimLoop : IDisposable
     private readonly ManualTimeProvider? _idleObserver;
     private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
-    private readonly LoopCounters _counters = LoopCounters.Register("sim");
+    private LoopCounters _counters = null!;
     private int _threadId = -1;
     private long _lastOutsidePost = long.MinValue / 2;
     private volatile bool _stopRequested;
@@ -172,6 +172,9 @@ internal sealed class SimLoop : IDisposable
     {
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
+
+        // Registered on the loop thread, so that creating a network does not wait for the EventSource's setup.
+        _counters = LoopCounters.Register("sim");
         IDisposable? attachment = ((ILoopIdleObserver?)_idleObserver)?.AttachLoop(Context);
         try
         {
