@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using AnyNet.Diagnostics;
 using AnyNet.Diagnostics.Internal;
+using AnyNet.Internal;
 
 namespace AnyNet;
 
@@ -116,7 +117,9 @@ public static class AsyncBackendExtensions
     /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
     /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
     /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
-    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog.
+    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog. On a loop backend with several
+    /// loops, each handler runs on the loop that owns its connection (<see cref="TypedAttributes.LoopContext"/>), so
+    /// handlers of different connections may run in parallel.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -149,7 +152,8 @@ public static class AsyncBackendExtensions
                     throw;
                 }
 
-                group.Start(async token =>
+                // On a backend with several loops the connection belongs to one of them: its handler runs there.
+                group.StartOn(LoopAffinity.Of(stream), async token =>
                 {
                     try
                     {

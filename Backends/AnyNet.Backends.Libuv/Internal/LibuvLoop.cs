@@ -64,6 +64,7 @@ internal sealed unsafe partial class LibuvLoop
         _ = new LoopHandle(this, Uv.HandleType.Prepare);
         _ = new LoopHandle(this, Uv.HandleType.Check);
         _idle = new LoopHandle(this, Uv.HandleType.Idle);
+        OpenEmfileReserve();
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
@@ -209,6 +210,29 @@ internal sealed unsafe partial class LibuvLoop
 
         return _exited.Task;
     }
+
+    /// <summary>
+    /// libuv opens a spare descriptor per loop (<c>loop->emfile_fd</c>, for its EMFILE trick) the first time a stream
+    /// handle is initialised on that loop (<c>uv__stream_init</c>), and closes it in uv_loop_close. Initialising and
+    /// closing a throw-away pipe handle here opens it with the loop, so that the process's descriptor count does not
+    /// grow later, when the loop's first stream arrives (with several loops, that is whenever round robin first hands
+    /// a connection to it), which would look like a leak.
+    /// </summary>
+    private void OpenEmfileReserve()
+    {
+        IntPtr pipe = (IntPtr)NativeMemory.AllocZeroed(HandleSize(Uv.HandleType.NamedPipe));
+        if (Uv.uv_pipe_init(_loop, pipe, 0) < 0)
+        {
+            NativeMemory.Free((void*)pipe);
+            return;
+        }
+
+        // Closed before the loop ever runs; the close callback (on the loop's first turn) frees the memory.
+        Uv.uv_close(pipe, &FreeClosedHandle);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void FreeClosedHandle(IntPtr handle) => NativeMemory.Free((void*)handle);
 
     private void Wake()
     {

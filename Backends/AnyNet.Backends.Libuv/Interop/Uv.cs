@@ -156,6 +156,7 @@ internal static unsafe partial class Uv
     [LibraryImport(Library)] public static partial int uv_tcp_bind(IntPtr handle, byte* addr, uint flags);
     [LibraryImport(Library)] public static partial int uv_tcp_connect(IntPtr req, IntPtr handle, byte* addr, delegate* unmanaged<IntPtr, int, void> cb);
     [LibraryImport(Library)] public static partial int uv_tcp_nodelay(IntPtr handle, int enable);
+    [LibraryImport(Library)] public static partial int uv_tcp_open(IntPtr handle, int sock);
     [LibraryImport(Library)] public static partial int uv_tcp_getsockname(IntPtr handle, byte* name, int* namelen);
     [LibraryImport(Library)] public static partial int uv_tcp_getpeername(IntPtr handle, byte* name, int* namelen);
 
