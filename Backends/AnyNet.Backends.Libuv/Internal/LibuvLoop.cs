@@ -31,7 +31,7 @@ internal sealed unsafe partial class LibuvLoop
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private readonly ILoopIdleObserver? _idleObserver;
-    private readonly LoopCounters _counters = LoopCounters.Register("libuv");
+    private LoopCounters _counters = null!;
     private IntPtr _loop;
     private LoopHandle? _async;
     private LoopHandle? _idle;
@@ -280,6 +280,9 @@ internal sealed unsafe partial class LibuvLoop
     private void ThreadMain()
     {
         SynchronizationContext.SetSynchronizationContext(Context);
+
+        // Registered on the loop thread, so that creating a backend does not wait for the EventSource's setup.
+        _counters = LoopCounters.Register("libuv");
         IDisposable? attachment = null;
         try
         {

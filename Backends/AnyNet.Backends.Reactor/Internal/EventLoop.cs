@@ -41,7 +41,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private int _slotCount;
 
     private readonly ILoopIdleObserver? _idleObserver;
-    private readonly LoopCounters _counters = LoopCounters.Register("reactor");
+    private LoopCounters _counters = null!;
     private int _threadId = -1;
     private bool _precise = Environment.Is64BitProcess; // Timespec below is the 64-bit layout
     private int _sleeping;
@@ -334,6 +334,9 @@ internal sealed unsafe class EventLoop : IDisposable
     {
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
+
+        // Registered here, on the loop thread, so that creating a backend does not wait for the EventSource's setup.
+        _counters = LoopCounters.Register("reactor");
         IDisposable? attachment = null;
         try
         {

@@ -31,7 +31,7 @@ internal sealed class SimLoop : IDisposable
     private readonly ManualTimeProvider? _idleObserver;
     private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
-    private readonly LoopCounters _counters = LoopCounters.Register("sim");
+    private LoopCounters _counters = null!;
     private int _threadId = -1;
     private int _outsideRunning;
     private int _budgetUsed;
@@ -222,6 +222,9 @@ internal sealed class SimLoop : IDisposable
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
         s_origin.Value = this;
+
+        // Registered on the loop thread, so that creating a network does not wait for the EventSource's setup.
+        _counters = LoopCounters.Register("sim");
         IDisposable? attachment = ((ILoopIdleObserver?)_idleObserver)?.AttachLoop(Context);
         try
         {
@@ -258,7 +261,7 @@ internal sealed class SimLoop : IDisposable
     {
         DrainRemote();
         ReleaseDeferred();
-        if (_ready.Count == 0 && BlockedWaiters.HasWaiters)
+        if (_ready.Count == 0 && _deferred.Count == 0 && BlockedWaiters.HasWaiters)
         {
             // Every task waits, and someone waits for exactly that: release them before the clock may jump (as Trio
             // runs wait_all_tasks_blocked before its autojump clock). Their continuations join the ready set.
