@@ -57,7 +57,8 @@ public sealed class LibuvBackend : IAsyncBackend
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
         | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime
-        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
+        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
+        | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }
@@ -241,5 +242,24 @@ public sealed class LibuvBackend : IAsyncBackend
     {
         _lifetime.ThrowIfStopping();
         return new RuntimeSignalReceiver(signals);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A uv_poll_t on a duplicate of the descriptor for the wait's duration (libuv's way to watch an external descriptor; the descriptor's blocking mode, which uv_poll_init changes, is put back).</remarks>
+    public ValueTask WaitReadableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: false, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A uv_poll_t on a duplicate of the descriptor for the wait's duration.</remarks>
+    public ValueTask WaitWritableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: true, cancellationToken);
+
+    private ValueTask WaitForeignAsync(nint handle, bool writable, CancellationToken cancellationToken)
+    {
+        _lifetime.ThrowIfStopping();
+        if (!_loop.IsLoopThread)
+        {
+            return _loop.InvokeAsync(static s => new ValueTask(UvDescriptorWait.WaitAsync(s.Item1, s.handle, s.writable, s.cancellationToken)), (_loop, handle, writable, cancellationToken));
+        }
+
+        return new ValueTask(UvDescriptorWait.WaitAsync(_loop, handle, writable, cancellationToken));
     }
 }

@@ -48,6 +48,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, SetLastError = true)]
     public static partial int close(int fd);
 
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int O_NONBLOCK = 0x800;
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
+
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint recv(int fd, byte* buffer, nuint length, int flags);
 }
