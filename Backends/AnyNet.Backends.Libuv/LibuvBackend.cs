@@ -58,7 +58,7 @@ public sealed class LibuvBackend : IAsyncBackend
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
         | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime
         | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
-        | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness;
+        | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness | BackendCapabilities.WaitAllTasksBlocked;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }
@@ -66,6 +66,21 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <inheritdoc />
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
         _lifetime.RunAsync(main, Schedule, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// While someone waits, the loop polls without blocking (an active uv_idle handle); the waiters are released after
+    /// two iterations in a row whose poll ran nothing and left nothing queued.
+    /// </remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        _loop.ThrowIfStopping();
+        Task blocked = _loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in its poll so that it sees the new waiter.
+        _loop.Post(static _ => { }, null);
+        return blocked;
+    }
 
     /// <inheritdoc />
     public ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)

@@ -38,7 +38,8 @@ public sealed class ReactorBackend : IAsyncBackend
         Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
-            | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
+            | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness | BackendCapabilities.WaitAllTasksBlocked
+            | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
     /// <inheritdoc />
@@ -57,6 +58,18 @@ public sealed class ReactorBackend : IAsyncBackend
     /// <inheritdoc />
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
         _lifetime.RunAsync(main, _loop.InvokeAsync, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The loop polls without blocking while someone waits, and releases the waiters when that poll finds nothing to run.</remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        _lifetime.ThrowIfStopping();
+        Task blocked = _loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in epoll_wait so that it sees the new waiter.
+        _loop.PostIfRunning(static _ => { }, null);
+        return blocked;
+    }
 
     /// <inheritdoc />
     public async ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)

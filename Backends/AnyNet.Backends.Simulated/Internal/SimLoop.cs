@@ -24,6 +24,7 @@ internal sealed class SimLoop : IDisposable
     private readonly ManualTimeProvider? _idleObserver;
     private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
+    private readonly LoopCounters _counters = LoopCounters.Register("sim");
     private int _threadId = -1;
     private long _lastOutsidePost = long.MinValue / 2;
     private volatile bool _stopRequested;
@@ -49,6 +50,9 @@ internal sealed class SimLoop : IDisposable
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
     public bool IsStopped => _stopped;
+
+    /// <summary>Callers of WaitAllTasksBlockedAsync: released whenever the ready set runs empty.</summary>
+    public AllTasksBlockedWaiters BlockedWaiters { get; } = new();
 
     /// <summary>Queues work. From the loop thread it joins the ready set; from another thread it is an escape unless <paramref name="entry"/>.</summary>
     public void Post(SendOrPostCallback callback, object? state, bool entry = false)
@@ -179,7 +183,11 @@ internal sealed class SimLoop : IDisposable
         finally
         {
             attachment?.Dispose();
+            _counters.Dispose();
             _stopped = true;
+
+            // A stopped simulation runs nothing more: whoever still waits for that must not wait forever.
+            BlockedWaiters.ReleaseAll();
             while (_ready.Count > 0 || !_remote.IsEmpty)
             {
                 DrainRemote();
@@ -198,6 +206,14 @@ internal sealed class SimLoop : IDisposable
     private void RunOnce()
     {
         DrainRemote();
+        if (_ready.Count == 0 && BlockedWaiters.HasWaiters)
+        {
+            // Every task waits, and someone waits for exactly that: release them before the clock may jump (as Trio
+            // runs wait_all_tasks_blocked before its autojump clock). Their continuations join the ready set.
+            BlockedWaiters.ReleaseAll();
+            return;
+        }
+
         if (_ready.Count == 0)
         {
             // Idle: every task waits. Let the clock jump to the next timer (a sleep, a deadline or a network delivery).
@@ -249,7 +265,17 @@ internal sealed class SimLoop : IDisposable
         }
 
         Steps++;
-        RunItem(next);
+        _counters.AddIteration();
+        if (LoopCounters.IsTimingEnabled)
+        {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            RunItem(next);
+            _counters.AddBusyTime(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
+        else
+        {
+            RunItem(next);
+        }
     }
 
     private void DrainRemote()
