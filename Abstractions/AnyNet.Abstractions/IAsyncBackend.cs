@@ -83,6 +83,25 @@ public interface IAsyncBackend : IAsyncDisposable, IDisposable
         throw new NotSupportedException($"The '{Name}' backend does not support receiving signals (it lacks BackendCapabilities.{nameof(BackendCapabilities.Signals)}).");
 
     /// <summary>
+    /// Waits until the descriptor <paramref name="handle"/>, which the backend does not own (a C library's socket, a
+    /// pipe), is readable (AnyIO's <c>wait_readable</c>): data, end of file, a pending connection, or an error is there.
+    /// The backend watches its own duplicate of the descriptor, so several waits on one descriptor are fine and the
+    /// descriptor stays the caller's; closing it during a wait is the caller's error, as in AnyIO.
+    /// </summary>
+    /// <exception cref="ArgumentException">The handle is not an open descriptor (EBADF), or cannot be polled (a regular file or directory).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the backend no longer watches the descriptor.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.ForeignHandleReadiness"/>.</exception>
+    ValueTask WaitReadableAsync(nint handle, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The '{Name}' backend cannot wait for readiness of foreign descriptors (it lacks BackendCapabilities.{nameof(BackendCapabilities.ForeignHandleReadiness)}).");
+
+    /// <summary>Waits until the descriptor <paramref name="handle"/> is writable (AnyIO's <c>wait_writable</c>); see <see cref="WaitReadableAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The handle is not an open descriptor (EBADF), or cannot be polled (a regular file or directory).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the backend no longer watches the descriptor.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.ForeignHandleReadiness"/>.</exception>
+    ValueTask WaitWritableAsync(nint handle, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The '{Name}' backend cannot wait for readiness of foreign descriptors (it lacks BackendCapabilities.{nameof(BackendCapabilities.ForeignHandleReadiness)}).");
+
+    /// <summary>
     /// Completes once every task on the backend's scheduler is blocked: nothing is ready to run, due timers have fired,
     /// and a poll for I/O found nothing more to do (Trio's <c>wait_all_tasks_blocked</c>). For tests: it lets a test
     /// wait until the code under test has done all it can do now (sent its reply, reached its next receive) without

@@ -64,7 +64,8 @@ public sealed class LibuvBackend : IAsyncBackend
         Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0)
             | BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
             | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
-            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
+            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
+            | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness;
     }
 
     /// <summary>The version of the loaded libuv, as reported by uv_version_string() (for example "1.44.2").</summary>
@@ -302,5 +303,25 @@ public sealed class LibuvBackend : IAsyncBackend
     {
         _lifetime.ThrowIfStopping();
         return new RuntimeSignalReceiver(signals);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A uv_poll_t on a duplicate of the descriptor for the wait's duration (libuv's way to watch an external descriptor; the descriptor's blocking mode, which uv_poll_init changes, is put back).</remarks>
+    public ValueTask WaitReadableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: false, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A uv_poll_t on a duplicate of the descriptor for the wait's duration.</remarks>
+    public ValueTask WaitWritableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: true, cancellationToken);
+
+    private ValueTask WaitForeignAsync(nint handle, bool writable, CancellationToken cancellationToken)
+    {
+        LibuvLoop loop = _loops.CurrentOrFirst();
+        _lifetime.ThrowIfStopping();
+        if (!loop.IsLoopThread)
+        {
+            return loop.InvokeAsync(static s => new ValueTask(UvDescriptorWait.WaitAsync(s.Item1, s.handle, s.writable, s.cancellationToken)), (loop, handle, writable, cancellationToken));
+        }
+
+        return new ValueTask(UvDescriptorWait.WaitAsync(loop, handle, writable, cancellationToken));
     }
 }

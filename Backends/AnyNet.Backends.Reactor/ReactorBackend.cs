@@ -61,6 +61,7 @@ public sealed class ReactorBackend : IAsyncBackend
         Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0) | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
+            | BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
     }
 
@@ -379,5 +380,51 @@ public sealed class ReactorBackend : IAsyncBackend
     {
         _lifetime.ThrowIfStopping();
         return new RuntimeSignalReceiver(signals);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A duplicate of the descriptor in the loop's epoll for the wait's duration (<see cref="ForeignWaiter"/>).</remarks>
+    public ValueTask WaitReadableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: false, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A duplicate of the descriptor in the loop's epoll for the wait's duration.</remarks>
+    public ValueTask WaitWritableAsync(nint handle, CancellationToken cancellationToken = default) => WaitForeignAsync(handle, writable: true, cancellationToken);
+
+    private async ValueTask WaitForeignAsync(nint handle, bool writable, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _lifetime.ThrowIfStopping();
+        EventLoop loop = _loops.CurrentOrFirst();
+        if (!loop.IsOnLoopThread)
+        {
+            await loop.InvokeAsync(static s => s.Item1.WaitForeignAsync(s.handle, s.writable, s.cancellationToken), (this, handle, writable, cancellationToken));
+            return;
+        }
+
+        var duplicate = new SafeFd(ForeignDescriptor.Duplicate(handle));
+        ForeignWaiter waiter;
+        try
+        {
+            waiter = new ForeignWaiter(loop, duplicate, writable);
+        }
+        catch
+        {
+            duplicate.Dispose();
+            throw;
+        }
+
+        try
+        {
+            await waiter.WaitAsync(cancellationToken);
+        }
+        catch (SocketException error) when (error.SocketErrorCode == SocketError.AccessDenied)
+        {
+            // epoll_ctl refused the descriptor: EPERM, a regular file or a directory.
+            throw ForeignDescriptor.NotPollable(handle, 1);
+        }
+        finally
+        {
+            await waiter.CloseAsync();
+        }
     }
 }

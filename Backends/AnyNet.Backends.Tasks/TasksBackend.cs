@@ -23,7 +23,8 @@ public sealed class TasksBackend : IAsyncBackend
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0)
             | (Socket.OSSupportsUnixDomainSockets ? BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram : 0)
             | BackendCapabilities.Subprocesses | (OperatingSystem.IsWindows() ? 0 : BackendCapabilities.Signals)
-            | BackendCapabilities.TypedAttributes;
+            | BackendCapabilities.TypedAttributes
+            | (OperatingSystem.IsLinux() ? BackendCapabilities.FdPassing | BackendCapabilities.ForeignHandleReadiness : 0);
     }
 
     /// <inheritdoc />
@@ -194,5 +195,25 @@ public sealed class TasksBackend : IAsyncBackend
     {
         _lifetime.ThrowIfStopping();
         return new RuntimeSignalReceiver(signals);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// System.Net.Sockets exposes no readiness of a descriptor it does not own, so the wait is a poll(2) on a dedicated
+    /// thread, woken by an eventfd on cancellation (<see cref="ForeignDescriptor.PollOnThreadAsync"/>): one thread per
+    /// pending wait. A loop backend (reactor, libuv) registers the descriptor with its loop instead.
+    /// </remarks>
+    public ValueTask WaitReadableAsync(nint handle, CancellationToken cancellationToken = default)
+    {
+        _lifetime.ThrowIfStopping();
+        return new ValueTask(ForeignDescriptor.PollOnThreadAsync(handle, writable: false, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A poll(2) on a dedicated thread, as for <see cref="WaitReadableAsync"/>.</remarks>
+    public ValueTask WaitWritableAsync(nint handle, CancellationToken cancellationToken = default)
+    {
+        _lifetime.ThrowIfStopping();
+        return new ValueTask(ForeignDescriptor.PollOnThreadAsync(handle, writable: true, cancellationToken));
     }
 }

@@ -28,7 +28,7 @@ namespace AnyNet;
 /// <see cref="ClosedResourceException"/>.
 /// </para>
 /// </remarks>
-public class BufferedByteReceiveStream : IByteReceiveStream
+public class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProvider
 {
     /// <summary>The initial buffer size when none is given: 8 KiB, a typical socket read size.</summary>
     public const int DefaultBufferSize = 8192;
@@ -58,6 +58,10 @@ public class BufferedByteReceiveStream : IByteReceiveStream
 
     /// <summary>The wrapped stream.</summary>
     public IByteReceiveStream InnerStream => _inner;
+
+    /// <summary>Forwards to the wrapped stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_inner, attribute, out value);
 
     /// <summary>
     /// The bytes received but not yet consumed, as a view (valid until the next call on this stream). Do not read it

@@ -18,7 +18,7 @@ namespace AnyNet;
 /// int n = await duplex.ReceiveAsync(buffer, token);
 /// </code>
 /// </example>
-public sealed class StapledByteStream : IByteStream
+public sealed class StapledByteStream : IByteStream, ITypedAttributeProvider
 {
     private int _sendClosed;
     private int _sending;
@@ -99,4 +99,8 @@ public sealed class StapledByteStream : IByteStream
             await ReceiveStream.DisposeAsync();
         }
     }
+
+    /// <summary>Looks the key up in the send stream, then in the receive stream (AnyIO: the send stream's attributes win).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(SendStream, attribute, out value) || TypedAttributes.Forward(ReceiveStream, attribute, out value);
 }

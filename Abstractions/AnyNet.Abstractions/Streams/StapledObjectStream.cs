@@ -14,7 +14,7 @@ namespace AnyNet;
 /// </code>
 /// </example>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class StapledObjectStream<T> : IObjectStream<T>
+public sealed class StapledObjectStream<T> : IObjectStream<T>, ITypedAttributeProvider
 {
     private int _sendClosed;
     private int _disposed;
@@ -75,4 +75,8 @@ public sealed class StapledObjectStream<T> : IObjectStream<T>
             await ReceiveStream.DisposeAsync();
         }
     }
+
+    /// <summary>Looks the key up in the send stream, then in the receive stream (AnyIO: the send stream's attributes win).</summary>
+    public bool TryGetAttribute<TValue>(TypedAttribute<TValue> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value) =>
+        TypedAttributes.Forward(SendStream, attribute, out value) || TypedAttributes.Forward(ReceiveStream, attribute, out value);
 }

@@ -32,7 +32,7 @@ namespace AnyNet.Tls;
 /// leaves the sending side broken (a TLS record cannot be resumed): later sends throw <see cref="BrokenResourceException"/>.
 /// A cancelled <see cref="HandshakeAsync"/> leaves the stream unusable.</para>
 /// </remarks>
-public sealed class TlsStream : IByteStream
+public sealed class TlsStream : IByteStream, ITypedAttributeProvider
 {
     // How long closing waits to hand its close_notify to the transport (a peer that does not read must not hold up Dispose).
     private static readonly TimeSpan s_closeNotifyLimit = TimeSpan.FromSeconds(2);
@@ -112,6 +112,63 @@ public sealed class TlsStream : IByteStream
 
     /// <summary>The host name: for a client the one it asked for (SNI); for a server the one the client sent (empty if none).</summary>
     public string TargetHostName => Authenticated().TargetHostName;
+
+    /// <summary>
+    /// Answers the <see cref="TlsAttributes"/> (the session ones once the handshake has completed) and forwards every
+    /// other key to <see cref="Transport"/>, so the socket's attributes read through TLS.
+    /// </summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        object? found = null;
+        bool tlsKey = true;
+        if (ReferenceEquals(attribute, TlsAttributes.IsServer))
+        {
+            found = IsServer;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.StandardCompatible))
+        {
+            found = StandardCompatible;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.Protocol))
+        {
+            found = IsAuthenticated ? _ssl.SslProtocol : null;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.CipherSuite))
+        {
+            found = IsAuthenticated ? _ssl.NegotiatedCipherSuite : null;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.ApplicationProtocol))
+        {
+            found = IsAuthenticated && _ssl.NegotiatedApplicationProtocol.Protocol.Length > 0 ? _ssl.NegotiatedApplicationProtocol : null;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.PeerCertificate))
+        {
+            found = IsAuthenticated ? _ssl.RemoteCertificate as X509Certificate2 : null;
+        }
+        else if (ReferenceEquals(attribute, TlsAttributes.ServerName))
+        {
+            found = IsAuthenticated && !string.IsNullOrEmpty(_ssl.TargetHostName) ? _ssl.TargetHostName : null;
+        }
+        else
+        {
+            tlsKey = false;
+        }
+
+        if (!tlsKey)
+        {
+            return TypedAttributes.Forward(Transport, attribute, out value);
+        }
+
+        if (found is null)
+        {
+            value = default;
+            return false;
+        }
+
+        value = (T)found;
+        return true;
+    }
 
     /// <summary>Wraps <paramref name="transport"/> as the client side and performs the handshake.</summary>
     /// <param name="transport">The connected stream; on a failed handshake it is disposed.</param>

@@ -10,6 +10,10 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// </summary>
 internal abstract unsafe class UvHandle
 {
+    // Held by calls that use the handle's descriptor from other threads (socket options, attributes) and by Close while
+    // it marks the handle closed: once Close has passed it, no such call can still be using the descriptor that
+    // uv_close is about to close (and the OS to reuse for a new socket).
+    private readonly Lock _descriptorGate = new();
     private GCHandle _self;
     private bool _registered;
 
@@ -77,18 +81,29 @@ internal abstract unsafe class UvHandle
     /// <summary>Closes the handle (loop thread only). Idempotent.</summary>
     public void Close()
     {
-        if (IsClosed)
+        lock (_descriptorGate)
         {
-            return;
+            if (IsClosed)
+            {
+                return;
+            }
+
+            IsClosed = true;
         }
 
-        IsClosed = true;
         OnClosing();
         if (_registered && Handle != IntPtr.Zero)
         {
             Uv.uv_close(Handle, &OnCloseCallback);
         }
     }
+
+    /// <summary>
+    /// The gate <see cref="Close"/> passes before libuv closes the descriptor: a call from another thread that uses the
+    /// descriptor (a socket option, an attribute) holds it and checks <see cref="IsClosed"/> inside, so the descriptor it
+    /// uses cannot be closed (and reused by the OS for a new socket) under it. Reentrant.
+    /// </summary>
+    protected Lock DescriptorGate => _descriptorGate;
 
     /// <summary>Runs when <see cref="Close"/> starts: wake waiting operations.</summary>
     protected virtual void OnClosing()

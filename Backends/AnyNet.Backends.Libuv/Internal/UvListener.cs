@@ -46,8 +46,18 @@ internal sealed unsafe partial class UvListener : UvHandle, ISocketListener
 
     public EndPoint LocalEndPoint { get; private set; } = null!;
 
-    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, null, out value);
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value)
+    {
+        if (TryGetLoopContext(attribute, out value))
+        {
+            return true;
+        }
+
+        lock (DescriptorGate)
+        {
+            return SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, null, out value);
+        }
+    }
 
     /// <summary>
     /// Makes the listener hand each accepted connection to the next of <paramref name="loops"/> in turn (set once, right
@@ -60,9 +70,22 @@ internal sealed unsafe partial class UvListener : UvHandle, ISocketListener
         return this;
     }
 
-    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SocketAttributes.SetOption(Descriptor(), level, name, value);
+    // Under the descriptor gate: an option call from another thread cannot race the loop closing the descriptor.
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value)
+    {
+        lock (DescriptorGate)
+        {
+            SocketAttributes.SetOption(Descriptor(), level, name, value);
+        }
+    }
 
-    public int GetOption(int level, int name, Span<byte> value) => SocketAttributes.GetOption(Descriptor(), level, name, value);
+    public int GetOption(int level, int name, Span<byte> value)
+    {
+        lock (DescriptorGate)
+        {
+            return SocketAttributes.GetOption(Descriptor(), level, name, value);
+        }
+    }
 
     private int Descriptor()
     {

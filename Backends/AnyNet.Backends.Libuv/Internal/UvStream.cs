@@ -25,7 +25,7 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// Send: uv_try_write first; what the socket does not take is written with uv_write from a per-stream chunk buffer,
 /// one chunk in flight at a time, so a cancelled send never leaves libuv pointing at the caller's memory.
 /// </remarks>
-internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
+internal sealed unsafe partial class UvStream : UvHandle, IFdPassingStream
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -80,14 +80,37 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
     public EndPoint RemoteEndPoint => _remoteEndPoint!;
 
-    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, RemoteEndPoint, out value);
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value)
+    {
+        if (TryGetLoopContext(attribute, out value))
+        {
+            return true;
+        }
+
+        lock (DescriptorGate)
+        {
+            return SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, RemoteEndPoint, out value);
+        }
+    }
 
     // Option calls go straight to the descriptor from uv_fileno: libuv keeps no copy of socket options
     // (uv_tcp_nodelay and uv_tcp_keepalive are plain setsockopt calls too, src/unix/tcp.c).
-    public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SocketAttributes.SetOption(Descriptor(), level, name, value);
+    // Under the descriptor gate: an option call from another thread cannot race the loop closing the descriptor.
+    public void SetOption(int level, int name, ReadOnlySpan<byte> value)
+    {
+        lock (DescriptorGate)
+        {
+            SocketAttributes.SetOption(Descriptor(), level, name, value);
+        }
+    }
 
-    public int GetOption(int level, int name, Span<byte> value) => SocketAttributes.GetOption(Descriptor(), level, name, value);
+    public int GetOption(int level, int name, Span<byte> value)
+    {
+        lock (DescriptorGate)
+        {
+            return SocketAttributes.GetOption(Descriptor(), level, name, value);
+        }
+    }
 
     private int Descriptor() => IsClosed || _fd < 0 ? throw new ClosedResourceException("This stream was closed.") : _fd;
 
@@ -384,7 +407,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.FromException(UvErrors.Closed("stream"));
         }
 
-        if (_send.InUse)
+        if (_send.InUse || _fdSending)
         {
             return ValueTask.FromException(BusyResourceException.For("sending"));
         }
@@ -519,6 +542,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         {
             UvStream stream = FromReq<UvStream>(req);
             stream._writeInFlight = false;
+            stream.OnWriteDrained();
             if (status < 0)
             {
                 if (!stream.IsClosed)
@@ -564,7 +588,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.CompletedTask;
         }
 
-        if (_send.InUse)
+        if (_send.InUse || _fdSending)
         {
             return ValueTask.FromException(BusyResourceException.For("sending"));
         }
@@ -616,6 +640,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     protected override void OnClosing()
     {
         _connectCompletion?.TrySetResult(Uv.UV_ECANCELED);
+        OnClosingFdPassing();
         if (_receive.IsPending)
         {
             _receive.Fail(UvErrors.Closed("stream"));

@@ -49,6 +49,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, SetLastError = true)]
     public static partial int close(int fd);
 
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int O_NONBLOCK = 0x800;
+
     // fcntl(2) is variadic in C; its third argument is an int here, which Linux x86-64 and arm64 pass exactly as a
     // fixed int argument, so the plain prototype is correct for F_DUPFD_CLOEXEC.
     [LibraryImport(Library, SetLastError = true)]

@@ -1,14 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using AnyNet.Backends.Reactor.Interop;
 
 namespace AnyNet.Backends.Reactor.Internal;
 
-/// <summary>A connected TCP or Unix stream socket driven by recv/send on the loop.</summary>
-internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
+/// <summary>
+/// A connected TCP or Unix stream socket driven by recv/send on the loop; a Unix one also passes descriptors with
+/// sendmsg/recvmsg (SCM_RIGHTS) through the same readiness slots.
+/// </summary>
+internal sealed unsafe class StreamSocket : ReactorSocket, IFdPassingStream
 {
     private readonly ReceiveOperation _receive;
     private readonly SendOperation _send;
+    private readonly ReceiveFdsOperation _receiveFds;
+    private readonly SendFdsOperation _sendFds;
     private bool _eofSent;
     private bool _shortReadDrains;
 
@@ -17,6 +24,8 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
     {
         _receive = new ReceiveOperation(this);
         _send = new SendOperation(this);
+        _receiveFds = new ReceiveFdsOperation(this);
+        _sendFds = new SendFdsOperation(this);
     }
 
     public EndPoint LocalEndPoint { get; private set; } = null!;
@@ -68,7 +77,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
             return new ValueTask<int>(Loop.InvokeAsync(static s => s.Item1.ReceiveAsync(s.buffer, s.cancellationToken), (this, buffer, cancellationToken)));
         }
 
-        if (_receive.IsBusy)
+        if (_receive.IsBusy || _receiveFds.IsBusy)
         {
             return ValueTask.FromException<int>(BusyResourceException.For("receiving"));
         }
@@ -98,7 +107,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
             return ValueTask.FromException(new ClosedResourceException("This stream's sending side was closed by SendEofAsync."));
         }
 
-        if (_send.IsBusy)
+        if (_send.IsBusy || _sendFds.IsBusy)
         {
             return ValueTask.FromException(BusyResourceException.For("sending"));
         }
@@ -128,7 +137,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
             return ValueTask.CompletedTask;
         }
 
-        if (_send.IsBusy)
+        if (_send.IsBusy || _sendFds.IsBusy)
         {
             // Shutting down under a send that is still waiting would cut it off mid-buffer.
             return ValueTask.FromException(BusyResourceException.For("sending"));
@@ -141,6 +150,73 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SendFdsAsync(ReadOnlyMemory<byte> message, IReadOnlyList<SafeHandle> handles, CancellationToken cancellationToken = default)
+    {
+        if (LocalEndPoint is not UnixDomainSocketEndPoint)
+        {
+            return ValueTask.FromException(UnixRights.NotUnix("TCP stream"));
+        }
+
+        UnixRights.ValidateSend(message, handles);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask(Loop.InvokeAsync(static s => s.Item1.SendFdsAsync(s.message, s.handles, s.cancellationToken), (this, message, handles, cancellationToken)));
+        }
+
+        if (_eofSent)
+        {
+            return ValueTask.FromException(new ClosedResourceException("This stream's sending side was closed by SendEofAsync."));
+        }
+
+        if (_send.IsBusy || _sendFds.IsBusy)
+        {
+            return ValueTask.FromException(BusyResourceException.For("sending"));
+        }
+
+        return _sendFds.Run(message, handles, cancellationToken);
+    }
+
+    public ValueTask<FdReceiveResult> ReceiveFdsAsync(Memory<byte> buffer, int maxHandles, CancellationToken cancellationToken = default)
+    {
+        if (LocalEndPoint is not UnixDomainSocketEndPoint)
+        {
+            return ValueTask.FromException<FdReceiveResult>(UnixRights.NotUnix("TCP stream"));
+        }
+
+        UnixRights.ValidateReceive(buffer, maxHandles);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<FdReceiveResult>(cancellationToken);
+        }
+
+        if (IsClosed)
+        {
+            return ValueTask.FromException<FdReceiveResult>(ClosedError());
+        }
+
+        if (IsForeignThread)
+        {
+            return new ValueTask<FdReceiveResult>(Loop.InvokeAsync(static s => s.Item1.ReceiveFdsAsync(s.buffer, s.maxHandles, s.cancellationToken), (this, buffer, maxHandles, cancellationToken)));
+        }
+
+        if (_receive.IsBusy || _receiveFds.IsBusy)
+        {
+            return ValueTask.FromException<FdReceiveResult>(BusyResourceException.For("receiving"));
+        }
+
+        return _receiveFds.Run(buffer, maxHandles, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => CloseAsync();
@@ -231,6 +307,127 @@ internal sealed unsafe class StreamSocket : ReactorSocket, ISocketStream
         {
             result = 0;
             error = null;
+            while (!_remaining.IsEmpty)
+            {
+                ReadOnlySpan<byte> span = _remaining.Span;
+                nint sent;
+                fixed (byte* p = span)
+                {
+                    sent = Libc.Send(Socket.Fd, p, (nuint)span.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+                }
+
+                if (sent >= 0)
+                {
+                    _remaining = _remaining[(int)sent..];
+                    continue;
+                }
+
+                int errno = Libc.LastErrno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (IsWouldBlock(errno))
+                {
+                    return false;
+                }
+
+                _remaining = default;
+                error = SocketErrors.Broken(errno, "send");
+                return true;
+            }
+
+            return true;
+        }
+    }
+
+    private sealed class ReceiveFdsOperation : LoopOperation<FdReceiveResult>
+    {
+        private Memory<byte> _buffer;
+        private int _maxHandles;
+
+        public ReceiveFdsOperation(StreamSocket socket) : base(socket, isReader: true) { }
+
+        public ValueTask<FdReceiveResult> Run(Memory<byte> buffer, int maxHandles, CancellationToken cancellationToken)
+        {
+            _buffer = buffer;
+            _maxHandles = maxHandles;
+            return Start(cancellationToken);
+        }
+
+        protected override bool TryExecute(out FdReceiveResult result, out Exception? error)
+        {
+            result = default;
+            error = null;
+            nint received;
+            Microsoft.Win32.SafeHandles.SafeFileHandle[] handles;
+            try
+            {
+                received = UnixRights.TryReceive(Socket.Fd, _buffer.Span, _maxHandles, out handles);
+            }
+            catch (IOException tooMany)
+            {
+                _buffer = default;
+                error = tooMany;
+                return true;
+            }
+
+            if (UnixRights.WouldBlock(received))
+            {
+                return false;
+            }
+
+            _buffer = default;
+            if (received < 0)
+            {
+                error = UnixRights.ReceiveError((int)-received);
+                return true;
+            }
+
+            result = new FdReceiveResult((int)received, handles);
+            return true;
+        }
+    }
+
+    private sealed class SendFdsOperation : LoopOperation<int>
+    {
+        private ReadOnlyMemory<byte> _remaining;
+        private IReadOnlyList<SafeHandle>? _handles;
+
+        public SendFdsOperation(StreamSocket socket) : base(socket, isReader: false) { }
+
+        public ValueTask Run(ReadOnlyMemory<byte> message, IReadOnlyList<SafeHandle> handles, CancellationToken cancellationToken)
+        {
+            _remaining = message;
+            _handles = handles;
+            return StartVoid(cancellationToken);
+        }
+
+        protected override bool TryExecute(out int result, out Exception? error)
+        {
+            result = 0;
+            error = null;
+            if (_handles is { } handles)
+            {
+                nint sent = UnixRights.TrySend(Socket.Fd, _remaining.Span, handles);
+                if (UnixRights.WouldBlock(sent))
+                {
+                    return false;
+                }
+
+                _handles = null;
+                if (sent < 0)
+                {
+                    _remaining = default;
+                    error = UnixRights.SendError((int)-sent, handles);
+                    return true;
+                }
+
+                _remaining = _remaining[(int)sent..];
+            }
+
+            // The descriptors went with the first bytes; the rest is plain data.
             while (!_remaining.IsEmpty)
             {
                 ReadOnlySpan<byte> span = _remaining.Span;

@@ -181,6 +181,131 @@ public abstract class TypedAttributeConformance<TFixture> : ConformanceTest<TFix
     }
 
     [SkippableFact]
+    public virtual async Task The_library_wrappers_forward_the_socket_attributes()
+    {
+        RequireAttributes();
+        await RunAsync(async (backend, token) =>
+        {
+            await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
+            var (client, server) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
+            await using (client)
+            await using (server)
+            {
+                nint handle = client.GetAttribute(TypedAttributes.RawHandle);
+                var buffered = new BufferedByteStream(client, leaveOpen: true);
+                ITypedAttributeProvider[] wrappers =
+                [
+                    buffered,
+                    new BufferedByteReceiveStream(client, leaveOpen: true),
+                    new TextStream(client, leaveOpen: true),
+                    new TextReceiveStream(client, leaveOpen: true),
+                    new TextSendStream(client, leaveOpen: true),
+                    new StapledByteStream(client, server),
+                    new LengthPrefixedFrameStream(client, leaveOpen: true),
+                    new LineFrameStream(client, leaveOpen: true),
+                    new LengthPrefixedFrameStream(buffered, leaveOpen: true),
+                    new TextStream(new BufferedByteStream(client, leaveOpen: true), leaveOpen: true),
+                ];
+                foreach (ITypedAttributeProvider wrapper in wrappers)
+                {
+                    string name = wrapper.GetType().Name;
+                    Assert.True(wrapper.TryGetAttribute(TypedAttributes.RawHandle, out nint seen), name);
+                    Assert.Equal(handle, seen);
+                    Assert.Equal(client.RemoteEndPoint, wrapper.GetAttribute(TypedAttributes.RemoteEndPoint));
+                    Assert.False(wrapper.TryGetAttribute(TypedAttributes.PeerCredentials, out _), name);
+                }
+
+                // A stapled stream asks its send stream first (AnyIO: the send stream's attributes win).
+                var stapled = new StapledByteStream(server, client);
+                Assert.Equal(server.GetAttribute(TypedAttributes.RawHandle), stapled.GetAttribute(TypedAttributes.RawHandle));
+                var objects = new StapledObjectStream<string>(new TextSendStream(server, leaveOpen: true), new TextReceiveStream(client, leaveOpen: true));
+                Assert.Equal(server.GetAttribute(TypedAttributes.RawHandle), objects.GetAttribute(TypedAttributes.RawHandle));
+            }
+        });
+    }
+
+    [SkippableFact]
+    public virtual async Task Tls_streams_report_their_session_and_forward_the_socket_attributes()
+    {
+        RequireAttributes();
+        await RunAsync(async (backend, token) =>
+        {
+            await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
+            var (clientTransport, serverTransport) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
+            Task<AnyNet.Tls.TlsStream> serverTls = AnyNet.Tls.TlsStream.WrapServerAsync(serverTransport, TestCertificates.Server(null, "anynet/1"), cancellationToken: token);
+            Task<AnyNet.Tls.TlsStream> clientTls = AnyNet.Tls.TlsStream.WrapClientAsync(clientTransport, TestCertificates.Client("localhost", null, "anynet/1"), cancellationToken: token);
+            await Task.WhenAll(serverTls, clientTls);
+            await using AnyNet.Tls.TlsStream client = await clientTls;
+            await using AnyNet.Tls.TlsStream server = await serverTls;
+
+            foreach (AnyNet.Tls.TlsStream tls in new[] { client, server })
+            {
+                Assert.Equal(tls.NegotiatedProtocol, tls.GetAttribute(AnyNet.Tls.TlsAttributes.Protocol));
+                Assert.NotEqual(System.Security.Authentication.SslProtocols.None, tls.GetAttribute(AnyNet.Tls.TlsAttributes.Protocol));
+                Assert.Equal(tls.NegotiatedCipherSuite, tls.GetAttribute(AnyNet.Tls.TlsAttributes.CipherSuite));
+                Assert.Equal("anynet/1", tls.GetAttribute(AnyNet.Tls.TlsAttributes.ApplicationProtocol).ToString());
+                Assert.Equal(tls.IsServer, tls.GetAttribute(AnyNet.Tls.TlsAttributes.IsServer));
+                Assert.True(tls.GetAttribute(AnyNet.Tls.TlsAttributes.StandardCompatible));
+                Assert.Equal("localhost", tls.GetAttribute(AnyNet.Tls.TlsAttributes.ServerName));
+            }
+
+            // The client sees the server's certificate; the server got none from the client.
+            Assert.Equal(TestCertificates.Localhost.Thumbprint, client.GetAttribute(AnyNet.Tls.TlsAttributes.PeerCertificate).Thumbprint);
+            Assert.False(server.TryGetAttribute(AnyNet.Tls.TlsAttributes.PeerCertificate, out _));
+
+            // Socket attributes read through TLS, and through a wrapper over TLS.
+            Assert.Equal(clientTransport.GetAttribute(TypedAttributes.RawHandle), client.GetAttribute(TypedAttributes.RawHandle));
+            Assert.Equal(serverTransport.RemoteEndPoint, server.GetAttribute(TypedAttributes.RemoteEndPoint));
+            var framed = new LineFrameStream(client, leaveOpen: true);
+            Assert.Equal(client.NegotiatedProtocol, framed.GetAttribute(AnyNet.Tls.TlsAttributes.Protocol));
+            Assert.Equal(clientTransport.LocalEndPoint, framed.GetAttribute(TypedAttributes.LocalEndPoint));
+        });
+    }
+
+    [SkippableFact]
+    public virtual async Task Option_calls_from_other_threads_race_a_close_safely()
+    {
+        RequireAttributes();
+        await RunAsync(async (backend, token) =>
+        {
+            await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
+            for (int round = 0; round < 30; round++)
+            {
+                var (client, server) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
+                await using (server)
+                {
+                    // Another thread uses the descriptor's options without pause while the stream is closed: every call
+                    // either works or reports the close; none may reach a descriptor already closed (EBADF) or reused.
+                    var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Task<int> hammer = Task.Run(() =>
+                    {
+                        for (int calls = 0; calls < 50_000_000; calls++)
+                        {
+                            try
+                            {
+                                client.SetOption(SolSocket, SoKeepAlive, calls & 1);
+                                _ = client.GetOption(SolSocket, SoKeepAlive);
+                                _ = client.GetAttribute(TypedAttributes.RawHandle);
+                            }
+                            catch (ClosedResourceException)
+                            {
+                                return calls;
+                            }
+
+                            started.TrySetResult();
+                        }
+
+                        return -1;
+                    }, token);
+                    await started.Task.WaitAsync(token);
+                    await client.DisposeAsync();
+                    Assert.True(await hammer > 0, "the option calls never saw the close");
+                }
+            }
+        }, TimeSpan.FromSeconds(60));
+    }
+
+    [SkippableFact]
     public virtual void Options_on_a_descriptor_that_is_not_a_socket_fail_with_ENOTSOCK()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor helpers are Linux-only");

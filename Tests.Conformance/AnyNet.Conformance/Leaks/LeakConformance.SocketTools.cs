@@ -55,4 +55,63 @@ public abstract partial class LeakConformance<TFixture>
         Assert.Throws<SocketException>(() => backend.ListenTcp([other, System.Net.IPAddress.Loopback], port));
         await using ISocketListener again = backend.ListenTcp(new System.Net.IPEndPoint(other, port));
     });
+
+    [SkippableFact]
+    public virtual Task Fd_passing_leaks_no_descriptor()
+    {
+        RequireCapability(BackendCapabilities.FdPassing, "passing descriptors over Unix sockets");
+        return CheckNoLeakAsync(async (backend, token) =>
+        {
+            await using ISocketListener listener = backend.ListenUnix(StreamTestHelpers.NewUnixPath());
+            var (client, server) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
+            await using (client)
+            await using (server)
+            using (var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out))
+            using (pipe.ClientSafePipeHandle) // the server stream does not close the client end
+            {
+                var sender = (IFdPassingStream)client;
+                var receiver = (IFdPassingStream)server;
+                await sender.SendFdsAsync("a"u8.ToArray(), [pipe.ClientSafePipeHandle, pipe.SafePipeHandle], token);
+                FdReceiveResult received = await receiver.ReceiveFdsAsync(new byte[1], 2, token);
+                foreach (Microsoft.Win32.SafeHandles.SafeFileHandle handle in received.Handles)
+                {
+                    handle.Dispose();
+                }
+
+                // Refused, too many, and received by a plain receive (the kernel discards them): none stays open.
+                using var notOpen = new Microsoft.Win32.SafeHandles.SafeFileHandle(987654, ownsHandle: false);
+                await Assert.ThrowsAsync<ArgumentException>(async () => await sender.SendFdsAsync("b"u8.ToArray(), [notOpen], token));
+                await sender.SendFdsAsync("c"u8.ToArray(), [pipe.ClientSafePipeHandle, pipe.ClientSafePipeHandle], token);
+                await Assert.ThrowsAsync<IOException>(async () => await receiver.ReceiveFdsAsync(new byte[1], 1, token));
+                await sender.SendFdsAsync("d"u8.ToArray(), [pipe.ClientSafePipeHandle], token);
+                Assert.Equal(1, await receiver.ReceiveAsync(new byte[1], token));
+
+                // Sent but never received: closing the connection releases them.
+                await sender.SendFdsAsync("e"u8.ToArray(), [pipe.ClientSafePipeHandle], token);
+            }
+        });
+    }
+
+    [SkippableFact]
+    public virtual Task Foreign_readiness_leaks_no_descriptor()
+    {
+        RequireCapability(BackendCapabilities.ForeignHandleReadiness, "waiting for readiness of foreign descriptors");
+        return CheckNoLeakAsync(async (backend, token) =>
+        {
+            using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+            using var clientEnd = pipe.ClientSafePipeHandle; // the server stream does not close the client end
+            nint readEnd = pipe.ClientSafePipeHandle.DangerousGetHandle();
+            await backend.WaitWritableAsync(pipe.SafePipeHandle.DangerousGetHandle(), token);
+            using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                ValueTask waiting = backend.WaitReadableAsync(readEnd, cancel.Token);
+                await cancel.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+            }
+
+            pipe.WriteByte(1);
+            await backend.WaitReadableAsync(readEnd, token);
+            await Assert.ThrowsAsync<ArgumentException>(async () => await backend.WaitReadableAsync(987654, token));
+        });
+    }
 }

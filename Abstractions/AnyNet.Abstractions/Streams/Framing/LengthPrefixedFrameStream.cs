@@ -37,7 +37,7 @@ namespace AnyNet;
 /// }
 /// </code>
 /// </example>
-public sealed class LengthPrefixedFrameStream : IObjectStream<ReadOnlyMemory<byte>>
+public sealed class LengthPrefixedFrameStream : IObjectStream<ReadOnlyMemory<byte>>, ITypedAttributeProvider
 {
     /// <summary>The default maximum frame size: 1 MiB.</summary>
     public const int DefaultMaxFrameSize = 1 << 20;
@@ -147,4 +147,8 @@ public sealed class LengthPrefixedFrameStream : IObjectStream<ReadOnlyMemory<byt
 
     /// <summary>Closes the stream (and the wrapped one unless <c>leaveOpen</c>); frames handed out become invalid. Idempotent.</summary>
     public ValueTask DisposeAsync() => _core.DisposeAsync();
+
+    /// <summary>Forwards to the framed byte stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_core.Buffered, attribute, out value);
 }

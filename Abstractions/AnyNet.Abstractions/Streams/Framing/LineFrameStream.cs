@@ -30,7 +30,7 @@ namespace AnyNet;
 /// }
 /// </code>
 /// </example>
-public sealed class LineFrameStream : IObjectStream<ReadOnlyMemory<byte>>
+public sealed class LineFrameStream : IObjectStream<ReadOnlyMemory<byte>>, ITypedAttributeProvider
 {
     /// <summary>The default maximum line length: 8 KiB (the line limit of common HTTP servers).</summary>
     public const int DefaultMaxLineLength = 8192;
@@ -135,4 +135,8 @@ public sealed class LineFrameStream : IObjectStream<ReadOnlyMemory<byte>>
 
     private FrameTooLargeException TooLong(Exception? inner) =>
         new($"A line longer than the maximum of {MaxLineLength} bytes arrived (no line end within {MaxLineLength} bytes).", null, MaxLineLength, inner);
+
+    /// <summary>Forwards to the framed byte stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_core.Buffered, attribute, out value);
 }

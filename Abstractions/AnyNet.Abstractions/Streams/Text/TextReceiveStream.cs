@@ -23,7 +23,7 @@ namespace AnyNet;
 /// await foreach (string chunk in text.WithCancellation(token)) { Console.Write(chunk); }
 /// </code>
 /// </example>
-public sealed class TextReceiveStream : IObjectReceiveStream<string>
+public sealed class TextReceiveStream : IObjectReceiveStream<string>, ITypedAttributeProvider
 {
     private const int ByteBufferSize = 4096;
 
@@ -212,4 +212,8 @@ public sealed class TextReceiveStream : IObjectReceiveStream<string>
             throw new BrokenResourceException($"The text stream is broken by an earlier error: {fault.Message}", fault);
         }
     }
+
+    /// <summary>Forwards to the wrapped byte stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_inner, attribute, out value);
 }

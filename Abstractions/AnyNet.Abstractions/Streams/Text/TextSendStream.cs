@@ -20,7 +20,7 @@ namespace AnyNet;
 /// await text.SendAsync("héllo wörld\n", token);
 /// </code>
 /// </example>
-public sealed class TextSendStream : IObjectSendStream<string>
+public sealed class TextSendStream : IObjectSendStream<string>, ITypedAttributeProvider
 {
     private const int ChunkChars = 2048;
 
@@ -117,4 +117,8 @@ public sealed class TextSendStream : IObjectSendStream<string>
             }
         }
     }
+
+    /// <summary>Forwards to the wrapped byte stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_inner, attribute, out value);
 }

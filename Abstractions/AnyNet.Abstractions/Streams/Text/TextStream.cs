@@ -13,7 +13,7 @@ namespace AnyNet;
 /// string reply = await text.ReceiveAsync(token);                          // whatever text arrived next
 /// </code>
 /// </example>
-public sealed class TextStream : IObjectStream<string>
+public sealed class TextStream : IObjectStream<string>, ITypedAttributeProvider
 {
     private readonly IByteStream _inner;
     private readonly bool _leaveOpen;
@@ -75,4 +75,8 @@ public sealed class TextStream : IObjectStream<string>
             await _inner.DisposeAsync();
         }
     }
+
+    /// <summary>Forwards to the wrapped byte stream (its socket attributes, for example).</summary>
+    public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        TypedAttributes.Forward(_inner, attribute, out value);
 }
