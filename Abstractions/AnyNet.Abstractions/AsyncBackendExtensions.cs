@@ -108,6 +108,39 @@ public static class AsyncBackendExtensions
     }
 
     /// <summary>
+    /// Connects to <paramref name="host"/>:<paramref name="port"/> as the plain overload does (Happy Eyeballs over every
+    /// address of a name), then applies <paramref name="options"/> (for example <see cref="ConnectOptions.KeepAlive"/>)
+    /// to the connection before returning it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option has a value the kernel would refuse; the parameter names it.</exception>
+    /// <exception cref="PlatformNotSupportedException">Keepalive was asked for on a platform other than Linux.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.TypedAttributes"/> (socket options).</exception>
+    public static async ValueTask<ISocketStream> ConnectTcpAsync(this IAsyncBackend backend, string host, int port, ConnectOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Internal.ConnectOptionsApplier.ThrowIfUnsupported(options);
+        ISocketStream stream = await backend.ConnectTcpAsync(host, port, cancellationToken);
+        return await Internal.ConnectOptionsApplier.ApplyAsync(stream, options);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="remoteEndPoint"/> (<see cref="IAsyncBackend.ConnectTcpAsync(IPEndPoint, CancellationToken)"/>),
+    /// then applies <paramref name="options"/> (for example <see cref="ConnectOptions.KeepAlive"/>) to the connection
+    /// before returning it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option has a value the kernel would refuse; the parameter names it.</exception>
+    /// <exception cref="PlatformNotSupportedException">Keepalive was asked for on a platform other than Linux.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.TypedAttributes"/> (socket options).</exception>
+    public static async ValueTask<ISocketStream> ConnectTcpAsync(this IAsyncBackend backend, IPEndPoint remoteEndPoint, ConnectOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        Internal.ConnectOptionsApplier.ThrowIfUnsupported(options);
+        ISocketStream stream = await backend.ConnectTcpAsync(remoteEndPoint, cancellationToken);
+        return await Internal.ConnectOptionsApplier.ApplyAsync(stream, options);
+    }
+
+    /// <summary>
     /// Accepts connections until <paramref name="cancellationToken"/> is cancelled or the listener is disposed, running
     /// <paramref name="handler"/> for each in a task group child and disposing each stream when its handler ends.
     /// </summary>
