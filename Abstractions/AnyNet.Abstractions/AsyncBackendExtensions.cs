@@ -149,7 +149,7 @@ public static class AsyncBackendExtensions
     /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
     /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
     /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
-    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog.
+    /// <c>RLIMIT_NOFILE</c>, read again before each accept); at the limit, new connections wait in the listen backlog.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -164,6 +164,8 @@ public static class AsyncBackendExtensions
             {
                 // A token is taken before the accept, so at the limit nothing is accepted: connections wait in the
                 // listen backlog rather than costing a descriptor the process may not have (see ServeLimits).
+                // The descriptor limit may have been lowered (or raised) since the last accept: follow it.
+                ServeLimits.Refresh();
                 var slot = new object();
                 await limit.AcquireOnBehalfOfAsync(slot, group.Token);
                 TStream stream;
