@@ -13,6 +13,9 @@
 #
 # Other matrix options (see AnyNet.Benchmarks.Matrix): --servers c-epoll,sockets,tasks,reactor,libuv --conns 100
 # --sizes 1024 --duration 3 --warmup 1 --churn 2 --idle 10000 --server-core 0 --client-core 1 --out DIR
+# A loop backend with several loops is a server named with its loop count: reactor-2, libuv-2 (or reactor-auto);
+# give it the cores with --server-cpus, e.g. scaling from 1 to 2 loops with the load generator on the same two cores:
+#   Benchmarks/run.sh --servers reactor,reactor-2,libuv,libuv-2 --server-cpus 0,1 --client-core 1 --idle 0 --churn 0
 #
 # Writes Benchmarks/results/results[-quick].md, results[-quick].csv and echo-matrix[-quick].svg.
 set -euo pipefail

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using AnyNet.Diagnostics;
 using AnyNet.Diagnostics.Internal;
+using AnyNet.Internal;
 
 namespace AnyNet;
 
@@ -150,6 +151,8 @@ public static class AsyncBackendExtensions
     /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
     /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
     /// <c>RLIMIT_NOFILE</c>, read again before each accept); at the limit, new connections wait in the listen backlog.
+    /// On a loop backend with several loops, each handler runs on the loop that owns its connection
+    /// (<see cref="TypedAttributes.LoopContext"/>), so handlers of different connections may run in parallel.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -184,7 +187,8 @@ public static class AsyncBackendExtensions
                     throw;
                 }
 
-                group.Start(async token =>
+                // On a backend with several loops the connection belongs to one of them: its handler runs there.
+                group.StartOn(LoopAffinity.Of(stream), async token =>
                 {
                     try
                     {

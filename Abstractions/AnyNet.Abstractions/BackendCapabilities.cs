@@ -22,7 +22,12 @@ public enum BackendCapabilities
     /// <summary>SO_REUSEPORT listeners (<see cref="ListenOptions.ReusePort"/>).</summary>
     ReusePort = 1 << 4,
 
-    /// <summary>User code runs on one loop thread: code between two awaits never runs concurrently with other user code of the backend.</summary>
+    /// <summary>
+    /// User code runs on one loop thread: code between two awaits never runs concurrently with other user code of the
+    /// backend. A loop backend running several loops (<c>Loops</c> greater than 1 in its options) does not declare it:
+    /// each task still stays on the loop it started on, but connections served on different loops run in parallel, so
+    /// state shared across connections needs the usual care.
+    /// </summary>
     SingleThreadedLoop = 1 << 5,
 
     /// <summary>The backend accepts a caller-supplied <see cref="TimeProvider"/> (for example a manual test clock).</summary>
@@ -48,4 +53,10 @@ public enum BackendCapabilities
     /// processes and System.Net.Sockets can reach them. A simulated network lacks it.
     /// </summary>
     OperatingSystemSockets = 1 << 16,
+
+    /// <summary>
+    /// <see cref="IAsyncBackend.WaitAllTasksBlockedAsync"/>: the backend can tell when every task on its scheduler is
+    /// waiting (a loop backend, or the simulation). A thread-pool backend cannot.
+    /// </summary>
+    WaitAllTasksBlocked = 1 << 20,
 }

@@ -8,9 +8,9 @@ using AnyNet.Testing;
 namespace AnyNet.Backends.Libuv;
 
 /// <summary>
-/// The AnyNet backend on libuv (the system's libuv.so.1): one loop thread running uv_run, TCP over uv_tcp, Unix
-/// sockets over uv_pipe, UDP over uv_udp, names through uv_getaddrinfo and timers from uv_timer. User continuations
-/// run on the loop thread.
+/// The AnyNet backend on libuv (the system's libuv.so.1): one loop thread running uv_run (or several,
+/// <see cref="LibuvBackendOptions.Loops"/>), TCP over uv_tcp, Unix sockets over uv_pipe, UDP over uv_udp, names through
+/// uv_getaddrinfo and timers from uv_timer. User continuations run on the loop thread that owns their task.
 /// </summary>
 /// <remarks>
 /// Install libuv with <c>apt-get install -y libuv1</c>. libuv has no Unix datagram handle, so Unix datagram sockets
@@ -19,7 +19,7 @@ namespace AnyNet.Backends.Libuv;
 public sealed class LibuvBackend : IAsyncBackend
 {
     private readonly BackendLifetime _lifetime = new("libuv");
-    private readonly LibuvLoop _loop;
+    private readonly LoopSet _loops;
     private int _disposed;
 
     /// <summary>Creates the backend and starts its loop thread.</summary>
@@ -34,9 +34,37 @@ public sealed class LibuvBackend : IAsyncBackend
     public LibuvBackend(LibuvBackendOptions? options)
     {
         Uv.EnsureLoaded();
-        TimeProvider? clock = options?.TimeProvider;
-        _loop = new LibuvLoop("AnyNet libuv loop", clock as ILoopIdleObserver);
-        TimeProvider = clock ?? new LibuvTimeProvider(_loop);
+        options ??= new LibuvBackendOptions();
+        options.Validate();
+        TimeProvider? clock = options.TimeProvider;
+        int count = options.EffectiveLoops;
+        var loops = new LibuvLoop[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                // Only a single loop reports idleness to a test clock: with several, one idle loop says nothing about
+                // the others, and the clock falls back to its own steps (see ManualTimeProvider.AutoAdvance).
+                loops[i] = new LibuvLoop(i == 0 ? "AnyNet libuv loop" : $"AnyNet libuv loop {i}", count == 1 ? clock as ILoopIdleObserver : null);
+            }
+        }
+        catch
+        {
+            foreach (LibuvLoop? made in loops)
+            {
+                _ = made?.StopAsync();
+            }
+
+            throw;
+        }
+
+        _loops = new LoopSet(loops);
+        TimeProvider = clock ?? new LibuvTimeProvider(_loops);
+        // Both need every task on one thread: with several loops neither "one thread" nor "all blocked" can be seen.
+        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0)
+            | BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
+            | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
+            | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
     }
 
     /// <summary>The version of the loaded libuv, as reported by uv_version_string() (for example "1.44.2").</summary>
@@ -54,24 +82,51 @@ public sealed class LibuvBackend : IAsyncBackend
     public string Name => "libuv";
 
     /// <inheritdoc />
-    public BackendCapabilities Capabilities =>
-        BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
-        | BackendCapabilities.ReusePort | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime
-        | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
+    /// <remarks>Without <see cref="BackendCapabilities.SingleThreadedLoop"/> when it runs more than one loop.</remarks>
+    public BackendCapabilities Capabilities { get; }
+
+    /// <summary>How many loops (threads) this backend runs: <see cref="LibuvBackendOptions.Loops"/>, with 0 resolved to the core count.</summary>
+    public int LoopCount => _loops.Count;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider { get; }
 
     /// <inheritdoc />
+    /// <remarks><paramref name="main"/> runs on loop 0 (the only loop unless <see cref="LibuvBackendOptions.Loops"/> says otherwise).</remarks>
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
         _lifetime.RunAsync(main, Schedule, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// While someone waits, the loop polls without blocking (an active uv_idle handle); the waiters are released after
+    /// two iterations in a row whose poll ran nothing and left nothing queued.
+    /// </remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfSeveralLoops();
+        LibuvLoop loop = _loops.First;
+        loop.ThrowIfStopping();
+        Task blocked = loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in its poll so that it sees the new waiter.
+        loop.Post(static _ => { }, null);
+        return blocked;
+    }
+
+    private void ThrowIfSeveralLoops()
+    {
+        if (_loops.Count > 1)
+        {
+            throw new NotSupportedException($"WaitAllTasksBlockedAsync needs a single loop; this '{Name}' backend runs {_loops.Count} (LibuvBackendOptions.Loops), and tasks on one loop cannot see whether those on another are blocked.");
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         ThrowIfNotIp(remoteEndPoint, nameof(remoteEndPoint));
-        return UvStream.ConnectTcpAsync(_loop, remoteEndPoint, cancellationToken);
+        return UvStream.ConnectTcpAsync(_loops.CurrentOrNext(), remoteEndPoint, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -81,14 +136,15 @@ public sealed class LibuvBackend : IAsyncBackend
         ThrowIfNotIp(localEndPoint, nameof(localEndPoint));
         options ??= new ListenOptions();
         options.Validate();
-        return _loop.Invoke(() => UvListener.ListenTcp(_loop, localEndPoint, options));
+        LibuvLoop loop = _loops.CurrentOrNext();
+        return loop.Invoke(() => UvListener.ListenTcp(loop, localEndPoint, options).SpreadOver(_loops));
     }
 
     /// <inheritdoc />
     public ValueTask<ISocketStream> ConnectUnixAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return UvStream.ConnectUnixAsync(_loop, path, cancellationToken);
+        return UvStream.ConnectUnixAsync(_loops.CurrentOrNext(), path, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -97,7 +153,8 @@ public sealed class LibuvBackend : IAsyncBackend
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new ListenOptions();
         options.Validate();
-        return _loop.Invoke(() => UvListener.ListenUnix(_loop, path, options));
+        LibuvLoop loop = _loops.CurrentOrNext();
+        return loop.Invoke(() => UvListener.ListenUnix(loop, path, options).SpreadOver(_loops));
     }
 
     /// <inheritdoc />
@@ -110,7 +167,8 @@ public sealed class LibuvBackend : IAsyncBackend
             ThrowIfNotIp(remoteEndPoint, nameof(remoteEndPoint));
         }
 
-        return _loop.Invoke(() => UvUdpSocket.Bind(_loop, localEndPoint, remoteEndPoint));
+        LibuvLoop loop = _loops.CurrentOrNext();
+        return loop.Invoke(() => UvUdpSocket.Bind(loop, localEndPoint, remoteEndPoint));
     }
 
     /// <inheritdoc />
@@ -127,7 +185,8 @@ public sealed class LibuvBackend : IAsyncBackend
             ArgumentException.ThrowIfNullOrEmpty(remotePath);
         }
 
-        return _loop.Invoke(() => UvUnixDatagramSocket.Bind(_loop, path, remotePath));
+        LibuvLoop loop = _loops.CurrentOrNext();
+        return loop.Invoke(() => UvUnixDatagramSocket.Bind(loop, path, remotePath));
     }
 
     /// <inheritdoc />
@@ -140,29 +199,30 @@ public sealed class LibuvBackend : IAsyncBackend
     {
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
-        return new ValueTask<IAsyncProcess>(_loop.Invoke<IAsyncProcess>(() => UvProcess.Start(_loop, options)));
+        LibuvLoop loop = _loops.CurrentOrNext();
+        return new ValueTask<IAsyncProcess>(loop.Invoke<IAsyncProcess>(() => UvProcess.Start(loop, options)));
     }
 
     /// <inheritdoc />
     public ValueTask<IPAddress[]> ResolveAsync(string host, AddressFamily family = AddressFamily.Unspecified, CancellationToken cancellationToken = default) =>
-        UvResolver.ResolveAsync(_loop, host, family, cancellationToken);
+        UvResolver.ResolveAsync(_loops.CurrentOrFirst(), host, family, cancellationToken);
 
     /// <summary>Cancels every running <c>main</c>, waits for them, closes every handle and stops the loop thread.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _loop.Exited.ConfigureAwait(false);
+            await Task.WhenAll(_loops.All.Select(static l => l.Exited)).ConfigureAwait(false);
             return;
         }
 
-        if (_loop.IsLoopThread)
+        if (_loops.Current is not null)
         {
             throw new InvalidOperationException("The libuv backend cannot be disposed from its own loop thread (it would wait for itself).");
         }
 
         await _lifetime.StopAsync().ConfigureAwait(false);
-        await _loop.StopAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops.All.Select(static l => l.StopAsync())).ConfigureAwait(false);
         _lifetime.Dispose();
     }
 
@@ -179,9 +239,10 @@ public sealed class LibuvBackend : IAsyncBackend
 
     private Task<T> Schedule<T>(Func<Task<T>> start)
     {
-        _loop.ThrowIfStopping();
+        LibuvLoop loop = _loops.First;
+        loop.ThrowIfStopping();
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _loop.Post(
+        loop.Post(
             static state =>
             {
                 var (start, completion) = ((Func<Task<T>>, TaskCompletionSource<T>))state!;

@@ -7,14 +7,15 @@ using AnyNet.Testing;
 namespace AnyNet.Backends.Reactor;
 
 /// <summary>
-/// AnyNet's own event loop: one thread waiting in epoll_wait, non-blocking sockets driven by direct libc calls, a
-/// timer heap for the clock, and a <see cref="SynchronizationContext"/> that brings every continuation of user code
-/// back to the loop thread, so user code between two awaits never runs concurrently with other user code. Linux only.
+/// AnyNet's own event loop: one thread waiting in epoll_wait (or several, <see cref="ReactorBackendOptions.Loops"/>),
+/// non-blocking sockets driven by direct libc calls, a timer heap for the clock, and a
+/// <see cref="SynchronizationContext"/> that brings every continuation of user code back to its loop thread. With one
+/// loop (the default), user code between two awaits never runs concurrently with other user code. Linux only.
 /// </summary>
 public sealed class ReactorBackend : IAsyncBackend
 {
     private readonly BackendLifetime _lifetime = new("reactor");
-    private readonly EventLoop _loop;
+    private readonly LoopSet _loops;
     private int _disposed;
 
     /// <summary>Creates the backend and starts its loop thread.</summary>
@@ -33,9 +34,31 @@ public sealed class ReactorBackend : IAsyncBackend
 
         options ??= new ReactorBackendOptions();
         options.Validate();
-        _loop = new EventLoop(options.ThreadName, options.EventBatchSize, options.TimeProvider as ILoopIdleObserver);
-        TimeProvider = options.TimeProvider ?? _loop.TimeProvider;
-        Capabilities = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
+        int count = options.EffectiveLoops;
+        var loops = new EventLoop[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                // Only a single loop reports idleness to a test clock: with several, one loop running out of work says
+                // nothing about the others, and the clock falls back to its own steps (see ManualTimeProvider.AutoAdvance).
+                loops[i] = new EventLoop(i == 0 ? options.ThreadName : $"{options.ThreadName} {i}", options.EventBatchSize, count == 1 ? options.TimeProvider as ILoopIdleObserver : null);
+            }
+        }
+        catch
+        {
+            foreach (EventLoop? made in loops)
+            {
+                made?.Dispose();
+            }
+
+            throw;
+        }
+
+        _loops = new LoopSet(loops);
+        TimeProvider = options.TimeProvider ?? (count == 1 ? loops[0].TimeProvider : new ReactorTimeProvider(_loops));
+        // Both need every task on one thread: with several loops neither "one thread" nor "all blocked" can be seen.
+        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0) | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
@@ -43,6 +66,9 @@ public sealed class ReactorBackend : IAsyncBackend
 
     /// <inheritdoc />
     public string Name => "reactor";
+
+    /// <summary>How many loops (threads) this backend runs: <see cref="ReactorBackendOptions.Loops"/>, with 0 resolved to the core count.</summary>
+    public int LoopCount => _loops.Count;
 
     /// <inheritdoc />
     public BackendCapabilities Capabilities { get; }
@@ -55,8 +81,31 @@ public sealed class ReactorBackend : IAsyncBackend
     public TimeProvider TimeProvider { get; }
 
     /// <inheritdoc />
+    /// <remarks><paramref name="main"/> runs on loop 0 (the only loop unless <see cref="ReactorBackendOptions.Loops"/> says otherwise).</remarks>
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
-        _lifetime.RunAsync(main, _loop.InvokeAsync, cancellationToken);
+        _lifetime.RunAsync(main, _loops.First.InvokeAsync, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The loop polls without blocking while someone waits, and releases the waiters when that poll finds nothing to run.</remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfSeveralLoops();
+        _lifetime.ThrowIfStopping();
+        EventLoop loop = _loops.First;
+        Task blocked = loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in epoll_wait so that it sees the new waiter.
+        loop.PostIfRunning(static _ => { }, null);
+        return blocked;
+    }
+
+    private void ThrowIfSeveralLoops()
+    {
+        if (_loops.Count > 1)
+        {
+            throw new NotSupportedException($"WaitAllTasksBlockedAsync needs a single loop; this '{Name}' backend runs {_loops.Count} (ReactorBackendOptions.Loops), and tasks on one loop cannot see whether those on another are blocked.");
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
@@ -93,7 +142,7 @@ public sealed class ReactorBackend : IAsyncBackend
 
             Sys.Bind(fd, localEndPoint);
             Sys.Listen(fd, options.Backlog, localEndPoint);
-            return (ISocketListener)new ListenerSocket(_loop, fd, Sys.LocalEndPoint(fd.Fd) ?? localEndPoint, isTcp: true, unixPath: null);
+            return (ISocketListener)new ListenerSocket(_loops.CurrentOrNext(), fd, Sys.LocalEndPoint(fd.Fd) ?? localEndPoint, isTcp: true, unixPath: null, _loops);
         });
     }
 
@@ -121,7 +170,7 @@ public sealed class ReactorBackend : IAsyncBackend
             try
             {
                 Sys.Listen(fd, options.Backlog, endPoint);
-                return (ISocketListener)new ListenerSocket(_loop, fd, endPoint, isTcp: false, unixPath: path);
+                return (ISocketListener)new ListenerSocket(_loops.CurrentOrNext(), fd, endPoint, isTcp: false, unixPath: path, _loops);
             }
             catch
             {
@@ -145,7 +194,7 @@ public sealed class ReactorBackend : IAsyncBackend
                 Sys.ConnectNow(fd, remoteEndPoint);
             }
 
-            var socket = new DatagramSocket(_loop, fd, unixPath: null);
+            var socket = new DatagramSocket(_loops.CurrentOrNext(), fd, unixPath: null);
             socket.LocalEndPoint = socket.GetLocalEndPoint() ?? localEndPoint;
             socket.RemoteEndPoint = remoteEndPoint is null ? null : socket.GetRemoteEndPoint() ?? remoteEndPoint;
             return (IDatagramSocket)socket;
@@ -179,7 +228,7 @@ public sealed class ReactorBackend : IAsyncBackend
                     Sys.ConnectNow(fd, remote);
                 }
 
-                var socket = new DatagramSocket(_loop, fd, unixPath: path);
+                var socket = new DatagramSocket(_loops.CurrentOrNext(), fd, unixPath: path);
                 socket.LocalEndPoint = local ?? SockAddr.Unnamed;
                 socket.RemoteEndPoint = remote;
                 return (IDatagramSocket)socket;
@@ -222,12 +271,13 @@ public sealed class ReactorBackend : IAsyncBackend
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         _lifetime.ThrowIfStopping();
-        if (!_loop.IsOnLoopThread)
+        if (_loops.Current is { } current)
         {
-            return await _loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(ChildProcess.Start(_loop, options)));
+            return ChildProcess.Start(current, options);
         }
 
-        return ChildProcess.Start(_loop, options);
+        EventLoop loop = _loops.Next();
+        return await loop.InvokeAsync(() => Task.FromResult<IAsyncProcess>(ChildProcess.Start(loop, options)));
     }
 
     /// <inheritdoc />
@@ -237,12 +287,12 @@ public sealed class ReactorBackend : IAsyncBackend
         // backend made and disposed inside code running on this or another reactor); resuming on that loop would deadlock.
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _loop.StopAsync().ConfigureAwait(false);
+            await StopLoopsAsync().ConfigureAwait(false);
             return;
         }
 
         await _lifetime.StopAsync().ConfigureAwait(false);
-        await _loop.StopAsync().ConfigureAwait(false);
+        await StopLoopsAsync().ConfigureAwait(false);
         _lifetime.Dispose();
     }
 
@@ -250,7 +300,7 @@ public sealed class ReactorBackend : IAsyncBackend
     /// <exception cref="InvalidOperationException">Called on the loop thread itself (it would wait for itself): use <see cref="DisposeAsync"/>.</exception>
     public void Dispose()
     {
-        if (_loop.IsOnLoopThread)
+        if (_loops.Current is not null)
         {
             throw new InvalidOperationException("The reactor backend cannot be disposed synchronously from its own loop thread; use DisposeAsync.");
         }
@@ -258,19 +308,37 @@ public sealed class ReactorBackend : IAsyncBackend
         DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
+    private Task StopLoopsAsync()
+    {
+        IReadOnlyList<EventLoop> loops = _loops.All;
+        if (loops.Count == 1)
+        {
+            return loops[0].StopAsync();
+        }
+
+        var stopping = new Task[loops.Count];
+        for (int i = 0; i < stopping.Length; i++)
+        {
+            stopping[i] = loops[i].StopAsync();
+        }
+
+        return Task.WhenAll(stopping);
+    }
+
     private async ValueTask<ISocketStream> ConnectAsync(EndPoint remoteEndPoint, bool isTcp, CancellationToken cancellationToken)
     {
         _lifetime.ThrowIfStopping();
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_loop.IsOnLoopThread)
+        if (_loops.Current is { } current)
         {
-            return await _loop.InvokeAsync(static s => s.Item1.ConnectOnLoopAsync(s.remoteEndPoint, s.isTcp, s.cancellationToken), (this, remoteEndPoint, isTcp, cancellationToken));
+            return await ConnectOnLoopAsync(current, remoteEndPoint, isTcp, cancellationToken);
         }
 
-        return await ConnectOnLoopAsync(remoteEndPoint, isTcp, cancellationToken);
+        EventLoop loop = _loops.Next();
+        return await loop.InvokeAsync(static s => ConnectOnLoopAsync(s.loop, s.remoteEndPoint, s.isTcp, s.cancellationToken), (loop, remoteEndPoint, isTcp, cancellationToken));
     }
 
-    private async ValueTask<ISocketStream> ConnectOnLoopAsync(EndPoint remoteEndPoint, bool isTcp, CancellationToken cancellationToken)
+    private static async ValueTask<ISocketStream> ConnectOnLoopAsync(EventLoop loop, EndPoint remoteEndPoint, bool isTcp, CancellationToken cancellationToken)
     {
         SafeFd fd = Sys.CreateSocket(SockAddr.FamilyOf(remoteEndPoint), Libc.SOCK_STREAM, remoteEndPoint);
         StreamSocket stream;
@@ -281,7 +349,7 @@ public sealed class ReactorBackend : IAsyncBackend
                 Sys.SetOption(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)", remoteEndPoint);
             }
 
-            stream = new StreamSocket(_loop, fd);
+            stream = new StreamSocket(loop, fd);
         }
         catch
         {

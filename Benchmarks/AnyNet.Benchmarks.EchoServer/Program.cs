@@ -1,7 +1,7 @@
 namespace AnyNet.Benchmarks.EchoServer;
 
 /// <summary>
-/// The echo server of the benchmark matrix: <c>--server tasks|reactor|libuv|sockets [--port P] [--read direct|zero]</c>.
+/// The echo server of the benchmark matrix: <c>--server tasks|reactor|libuv|sockets|reactor-N|libuv-N [--port P] [--read direct|zero]</c>.
 /// Prints <c>listening &lt;port&gt;</c> when it accepts connections, then obeys lines on stdin: <c>gc</c> (full
 /// collection, answers <c>gc &lt;managed bytes&gt;</c>) and <c>quit</c> (or end of input).
 /// Exit codes: 0 stopped, 2 bad arguments, 3 backend not available, 4 failed to start.
@@ -18,7 +18,7 @@ internal static class Program
         catch (Exception error) when (error is ArgumentException or FormatException)
         {
             Console.Error.WriteLine($"echo-server: {error.Message}");
-            Console.Error.WriteLine("usage: AnyNet.Benchmarks.EchoServer --server tasks|reactor|libuv|sockets [--port P] [--address A] [--read direct|zero] [--buffer N]");
+            Console.Error.WriteLine("usage: AnyNet.Benchmarks.EchoServer --server tasks|reactor|libuv|sockets|reactor-N|libuv-N [--port P] [--address A] [--read direct|zero] [--buffer N]");
             return 2;
         }
 

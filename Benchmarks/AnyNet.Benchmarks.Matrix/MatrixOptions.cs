@@ -30,6 +30,12 @@ internal sealed record MatrixOptions
 
     public int ServerCore { get; init; }
 
+    /// <summary>
+    /// A taskset CPU list for the server instead of <see cref="ServerCore"/> (for example "0,1" for a server with two
+    /// loops, such as reactor-2); null: the one core.
+    /// </summary>
+    public string? ServerCpus { get; init; }
+
     public int ClientCore { get; init; } = 1;
 
     public string NativeDirectory { get; init; } = "Benchmarks/native/bin";
@@ -40,7 +46,7 @@ internal sealed record MatrixOptions
 
     public static string Usage => """
         usage: AnyNet.Benchmarks.Matrix [--quick] [--servers c-epoll,sockets,tasks,reactor,libuv] [--conns 1,100,1000,10000]
-               [--sizes 64,1024,16384] [--warmup S] [--duration S] [--repeat N] [--churn S|0] [--idle N|0] [--server-core C] [--client-core C]
+               [--sizes 64,1024,16384] [--warmup S] [--duration S] [--repeat N] [--churn S|0] [--idle N|0] [--server-core C] [--server-cpus LIST] [--client-core C]
                [--native-dir DIR] [--echo-server DLL] [--out DIR]
         """;
 
@@ -90,6 +96,7 @@ internal sealed record MatrixOptions
                     MeasureIdle = int.Parse(value, CultureInfo.InvariantCulture) > 0,
                 },
                 "--server-core" => options with { ServerCore = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--server-cpus" => options with { ServerCpus = value },
                 "--client-core" => options with { ClientCore = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--native-dir" => options with { NativeDirectory = value },
                 "--echo-server" => options with { EchoServerPath = value },

@@ -175,7 +175,7 @@ internal sealed class Report(MatrixOptions options, MachineInfo machine, string 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- date: {machine.Date:yyyy-MM-dd HH:mm} UTC; took {elapsed.TotalSeconds:F0} s");
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {machine.Cpu}, {machine.Cores} cores; {machine.Os}; {machine.Runtime}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- server pinned to core {options.ServerCore}, load generator (C, epoll, one thread) to core {options.ClientCore}; {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s per cell, best of {options.Repeat} round(s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- server pinned to {(options.ServerCpus is { } cpus ? "CPUs " + cpus : "core " + options.ServerCore)}, load generator (C, epoll, one thread) to core {options.ClientCore}; {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s per cell, best of {options.Repeat} round(s)");
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average (1/5/15 min) before: {machine.LoadAverage}; after: {loadAfter} (includes this run's own load)");
         text.AppendLine(CultureInfo.InvariantCulture, $"- other work on the machine just before the run: {machine.BusyBefore:P0} of all CPU time; after: {busyAfter:P0}");
         if (machine.BusyBefore > 0.15 || busyAfter > 0.15)

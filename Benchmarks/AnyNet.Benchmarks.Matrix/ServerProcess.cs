@@ -37,7 +37,7 @@ internal sealed class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(options.ServerCore.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(options.ServerCpus ?? options.ServerCore.ToString(CultureInfo.InvariantCulture));
         if (serverName == "c-epoll")
         {
             info.ArgumentList.Add(Path.Combine(options.NativeDirectory, "echo_epoll"));

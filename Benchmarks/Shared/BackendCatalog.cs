@@ -18,10 +18,36 @@ internal static class BackendCatalog
         ["libuv"] = "AnyNet.Backends.Libuv.LibuvBackend, AnyNet.Backends.Libuv",
     };
 
-    /// <summary>Makes the backend called <paramref name="name"/>, or returns null with the reason it cannot.</summary>
+    /// <summary>
+    /// Makes the backend called <paramref name="name"/>, or returns null with the reason it cannot. A loop backend takes
+    /// a loop count after a dash: <c>reactor-2</c>, <c>libuv-4</c>, <c>reactor-auto</c> (one loop per core), which sets
+    /// the <c>Loops</c> property of its options.
+    /// </summary>
     public static IAsyncBackend? TryCreate(string name, out string? reason)
     {
         reason = null;
+        int? loops = null;
+        int dash = name.LastIndexOf('-');
+        if (dash > 0 && s_typeNames.ContainsKey(name[..dash]))
+        {
+            string count = name[(dash + 1)..];
+            if (count == "auto")
+            {
+                loops = 0;
+            }
+            else if (int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0)
+            {
+                loops = n;
+            }
+            else
+            {
+                reason = $"bad loop count in '{name}' (use a name such as reactor-2 or libuv-auto)";
+                return null;
+            }
+
+            name = name[..dash];
+        }
+
         if (!s_typeNames.TryGetValue(name, out string? typeName))
         {
             reason = $"unknown backend '{name}' (known: {string.Join(", ", Names)})";
@@ -37,7 +63,8 @@ internal static class BackendCatalog
 
         try
         {
-            return Construct(type) ?? throw new MissingMethodException(type.FullName, ".ctor (no usable constructor)");
+            return (loops is int count ? ConstructWithLoops(type, count, out reason) : Construct(type))
+                ?? (reason is null ? throw new MissingMethodException(type.FullName, ".ctor (no usable constructor)") : (IAsyncBackend?)null);
         }
         catch (Exception error)
         {
@@ -45,6 +72,28 @@ internal static class BackendCatalog
             reason = $"{type.Name} failed to start: {inner.GetType().Name}: {inner.Message}";
             return null;
         }
+    }
+
+    // The constructor that takes an options object with a settable int Loops (ReactorBackendOptions, LibuvBackendOptions).
+    private static IAsyncBackend? ConstructWithLoops(Type type, int loops, out string? reason)
+    {
+        reason = null;
+        foreach (ConstructorInfo constructor in type.GetConstructors(BindingFlags.Public | BindingFlags.Instance))
+        {
+            ParameterInfo[] parameters = constructor.GetParameters();
+            if (parameters.Length == 1
+                && parameters[0].ParameterType.GetConstructor(Type.EmptyTypes) is { } optionsConstructor
+                && parameters[0].ParameterType.GetProperty("Loops") is { PropertyType: var propertyType, CanWrite: true } property
+                && propertyType == typeof(int))
+            {
+                object options = optionsConstructor.Invoke(null);
+                property.SetValue(options, loops);
+                return (IAsyncBackend)constructor.Invoke([options]);
+            }
+        }
+
+        reason = $"{type.Name} has no Loops option";
+        return null;
     }
 
     // A parameterless constructor first; otherwise one whose parameters are all optional or default-constructible

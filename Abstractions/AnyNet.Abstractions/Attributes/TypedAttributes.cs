@@ -19,6 +19,14 @@ public static class TypedAttributes
     public static TypedAttribute<UnixCredentials> PeerCredentials { get; } = new("PeerCredentials");
 
     /// <summary>
+    /// The <see cref="System.Threading.SynchronizationContext"/> of the event loop that owns the socket, on a loop backend
+    /// (reactor, libuv). Code that uses the socket runs fastest there: from any other thread each operation is handed
+    /// to that loop (a thread hop and an allocation). With several loops (<c>Loops</c> in the backend's options), each
+    /// accepted connection belongs to one of them; <c>ServeAsync</c> starts each connection's handler on its loop.
+    /// </summary>
+    public static TypedAttribute<SynchronizationContext> LoopContext { get; } = new("LoopContext");
+
+    /// <summary>
     /// For a wrapper stream: looks <paramref name="attribute"/> up in <paramref name="inner"/>, false if the inner
     /// object provides no attributes.
     /// </summary>

@@ -4,8 +4,9 @@ namespace AnyNet.Backends;
 
 /// <summary>
 /// The <see cref="SynchronizationContext"/> of a loop backend: every continuation of user code is posted back to the
-/// loop thread, so code between two awaits never runs concurrently with other code of that backend (as in asyncio or
-/// Twisted; the backend then declares <see cref="BackendCapabilities.SingleThreadedLoop"/>). It also carries the
+/// loop thread, so code between two awaits never runs concurrently with other code of that loop (as in asyncio or
+/// Twisted; a backend with one loop then declares <see cref="BackendCapabilities.SingleThreadedLoop"/>, one with several
+/// loops has one context per loop and does not). It also carries the
 /// loop's cooperative budget, which keeps one task in a tight loop over a fast socket from starving the others.
 /// </summary>
 /// <remarks>

@@ -122,6 +122,23 @@ public sealed class TaskGroup
         return handle;
     }
 
+    /// <summary>
+    /// Starts <paramref name="child"/> on <paramref name="context"/> instead of the group's own scheduler (null: the
+    /// group's): how a server on a backend with several loops runs each connection's handler on the loop that owns the
+    /// connection. The child's awaits then resume there too.
+    /// </summary>
+    internal TaskHandle StartOn(SynchronizationContext? context, Func<CancellationToken, Task> child)
+    {
+        ThrowIfClosed();
+        var handle = new TaskHandle(null, Token);
+        Launch(handle, async () =>
+        {
+            await child(handle.Token);
+            handle.Complete();
+        }, context ?? _context);
+        return handle;
+    }
+
     /// <summary>Starts <paramref name="child"/> in the group; its value is read from the returned handle.</summary>
     /// <exception cref="InvalidOperationException">The group has ended.</exception>
     public TaskHandle<T> Start<T>(Func<CancellationToken, Task<T>> child, string? name = null)
@@ -212,7 +229,9 @@ public sealed class TaskGroup
         }
     }
 
-    private void Launch(TaskHandle handle, Func<Task> run)
+    private void Launch(TaskHandle handle, Func<Task> run) => Launch(handle, run, _context);
+
+    private void Launch(TaskHandle handle, Func<Task> run, SynchronizationContext? context)
     {
         lock (_gate)
         {
@@ -232,9 +251,9 @@ public sealed class TaskGroup
         }
 
         var start = new ChildStart(this, handle, run, ExecutionContext.Capture());
-        if (_context is not null)
+        if (context is not null)
         {
-            _context.Post(static s => ((ChildStart)s!).Begin(), start);
+            context.Post(static s => ((ChildStart)s!).Begin(), start);
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using AnyNet.Internal;
 
 namespace AnyNet;
 
@@ -165,7 +166,7 @@ public static class ListenerExtensions
                             return;
                         }
 
-                        group.Start(async token =>
+                        group.StartOn(LoopAffinity.Of(stream), async token =>
                         {
                             await using (stream)
                             {

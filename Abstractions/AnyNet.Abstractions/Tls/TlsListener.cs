@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
+using AnyNet.Internal;
 
 namespace AnyNet.Tls;
 
@@ -85,7 +86,7 @@ public sealed class TlsListener : IListener<TlsStream>
                     return;
                 }
 
-                group.Start(async token =>
+                group.StartOn(LoopAffinity.Of(transport), async token =>
                 {
                     TlsStream stream = TlsStream.CreateServerPending(transport, _options, _tlsOptions.StandardCompatible, _tlsOptions.HandshakeTimeout, _tlsOptions.TimeProvider);
                     await using (stream)

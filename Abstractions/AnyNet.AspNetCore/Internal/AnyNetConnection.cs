@@ -67,9 +67,10 @@ internal sealed class AnyNetConnection : ConnectionContext,
         ConnectionClosed = _connectionClosed.Token;
 
         // The transport's ends of the pipes continue on the loop the stream belongs to (a loop backend is created with
-        // its SynchronizationContext current, and the connection is made on the loop); the application's ends on the
-        // thread pool, like Kestrel's Sockets transport, unless inline scheduling was asked for.
-        _loop = SynchronizationContext.Current;
+        // its SynchronizationContext current, and the connection is made on the loop; a backend with several loops
+        // names the accepted stream's own loop, TypedAttributes.LoopContext); the application's ends on the thread
+        // pool, like Kestrel's Sockets transport, unless inline scheduling was asked for.
+        _loop = LoopOf(stream) ?? SynchronizationContext.Current;
         PipeScheduler transportScheduler = _loop is null ? PipeScheduler.ThreadPool : new ContextPipeScheduler(_loop);
         PipeScheduler applicationScheduler = options.UnsafePreferInlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         long maxRead = options.MaxReadBufferSize;
@@ -117,8 +118,40 @@ internal sealed class AnyNetConnection : ConnectionContext,
     /// <summary>Completes when both pumps have ended and the stream is closed.</summary>
     public Task Completion => _processing;
 
-    /// <summary>Starts the pumps. Call it on the backend's scheduler (the loop thread of a loop backend).</summary>
-    public void Start() => _processing = ProcessAsync();
+    /// <summary>
+    /// Starts the pumps on the stream's loop: at once when called there (the backend's scheduler), otherwise posted to
+    /// it (a backend with several loops hands accepted connections to its other loops).
+    /// </summary>
+    public void Start() => _processing = _loop is null || SynchronizationContext.Current == _loop ? ProcessAsync() : StartOnLoop(_loop);
+
+    private Task StartOnLoop(SynchronizationContext loop)
+    {
+        var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(static s =>
+        {
+            var (connection, started) = ((AnyNetConnection, TaskCompletionSource<Task>))s!;
+            started.TrySetResult(connection.ProcessAsync());
+        }, (this, started));
+        return started.Task.Unwrap();
+    }
+
+    private static SynchronizationContext? LoopOf(ISocketStream stream)
+    {
+        // Accepted on a loop, or not at all a loop backend (then nothing is asked of the socket).
+        if (SynchronizationContext.Current is not Backends.LoopSynchronizationContext)
+        {
+            return null;
+        }
+
+        try
+        {
+            return stream.TryGetAttribute(TypedAttributes.LoopContext, out SynchronizationContext? context) ? context : null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
 
     void IConnectionLifetimeFeature.Abort() =>
         Abort(new ConnectionAbortedException("The connection was aborted by the application via IConnectionLifetimeFeature.Abort()."));

@@ -21,6 +21,19 @@ internal abstract unsafe class UvHandle
 
     public LibuvLoop Loop { get; }
 
+    /// <summary>Answers <see cref="TypedAttributes.LoopContext"/>: the context of the loop that owns this handle.</summary>
+    protected bool TryGetLoopContext<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
+    {
+        if (ReferenceEquals(attribute, TypedAttributes.LoopContext))
+        {
+            value = (T)(object)Loop.Context;
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
     /// <summary>The native handle; zero once the close callback has freed it.</summary>
     public IntPtr Handle { get; private set; }
 

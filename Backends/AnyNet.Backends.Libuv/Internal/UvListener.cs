@@ -12,13 +12,15 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// nothing, and unaccepted connections wait in the kernel backlog. Accept errors (EMFILE, ECONNABORTED...) are
 /// handled by libuv, which keeps listening; they never end the listener.
 /// </summary>
-internal sealed unsafe class UvListener : UvHandle, ISocketListener
+internal sealed unsafe partial class UvListener : UvHandle, ISocketListener
 {
     private static readonly Action<object?> s_acceptCancelled = static state =>
         ((UvListener)state!).Loop.Post(static s => ((UvListener)s!).CancelAccept(), state);
 
     private readonly bool _isPipe;
     private readonly LoopOperation<ISocketStream> _accept;
+    // The backend's loops when there are several: each accepted connection goes to the next one in turn.
+    private LoopSet? _spread;
     private bool _acceptPending;
     private bool _connectionReady;
     private int _backlog;
@@ -45,7 +47,18 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
     public EndPoint LocalEndPoint { get; private set; } = null!;
 
     public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, null, out value);
+        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, Descriptor(), LocalEndPoint, null, out value);
+
+    /// <summary>
+    /// Makes the listener hand each accepted connection to the next of <paramref name="loops"/> in turn (set once, right
+    /// after listening, before any accept). One listening socket and round robin, not one SO_REUSEPORT listener per
+    /// loop: see <see cref="LibuvBackendOptions.Loops"/>.
+    /// </summary>
+    public UvListener SpreadOver(LoopSet loops)
+    {
+        _spread = loops.Count > 1 ? loops : null;
+        return this;
+    }
 
     public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SocketAttributes.SetOption(Descriptor(), level, name, value);
 
@@ -181,11 +194,14 @@ internal sealed unsafe class UvListener : UvHandle, ISocketListener
         }
     }
 
-    public ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default)
+    public ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default) =>
+        _spread is null ? AcceptHereAsync(cancellationToken) : AcceptAndHandOffAsync(_spread, cancellationToken);
+
+    private ValueTask<ISocketStream> AcceptHereAsync(CancellationToken cancellationToken)
     {
         if (!Loop.IsLoopThread)
         {
-            return Loop.InvokeAsync(static s => s.Self.AcceptAsync(s.Token), (Self: this, Token: cancellationToken));
+            return Loop.InvokeAsync(static s => s.Self.AcceptHereAsync(s.Token), (Self: this, Token: cancellationToken));
         }
 
         if (cancellationToken.IsCancellationRequested)

@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int MSG_DONTWAIT = 0x40;
     public const int EAGAIN = 11;
     public const int EINTR = 4;
+    public const int F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
@@ -47,6 +48,11 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int close(int fd);
+
+    // fcntl(2) is variadic in C; its third argument is an int here, which Linux x86-64 and arm64 pass exactly as a
+    // fixed int argument, so the plain prototype is correct for F_DUPFD_CLOEXEC.
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint recv(int fd, byte* buffer, nuint length, int flags);

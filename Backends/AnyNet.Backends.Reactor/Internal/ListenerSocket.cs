@@ -4,7 +4,11 @@ using AnyNet.Backends.Reactor.Interop;
 
 namespace AnyNet.Backends.Reactor.Internal;
 
-/// <summary>A listening TCP or Unix socket driven by accept4 on the loop.</summary>
+/// <summary>
+/// A listening TCP or Unix socket driven by accept4 on the loop. On a backend with several loops this one socket is
+/// the only acceptor, and each accepted connection is handed to the next loop in turn (round robin): see
+/// <see cref="ReactorBackendOptions.Loops"/> for why not one SO_REUSEPORT listener per loop.
+/// </summary>
 internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
 {
     // EMFILE/ENFILE (and ENOBUFS/ENOMEM) mean the process or the system is out of a resource: the pending connection
@@ -14,11 +18,13 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     private readonly AcceptOperation _accept;
     private readonly string? _unixPath;
     private readonly bool _isTcp;
+    private readonly LoopSet? _spread;
 
-    public ListenerSocket(EventLoop loop, SafeFd handle, EndPoint localEndPoint, bool isTcp, string? unixPath)
+    public ListenerSocket(EventLoop loop, SafeFd handle, EndPoint localEndPoint, bool isTcp, string? unixPath, LoopSet? spread = null)
         : base(loop, handle, Libc.EPOLLIN)
     {
         _isTcp = isTcp;
+        _spread = spread is { Count: > 1 } ? spread : null;
         _unixPath = unixPath;
         _accept = new AcceptOperation(this);
         LocalEndPoint = localEndPoint;
@@ -27,7 +33,7 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
     public EndPoint LocalEndPoint { get; }
 
     public bool TryGetAttribute<T>(TypedAttribute<T> attribute, [MaybeNullWhen(false)] out T value) =>
-        SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, null, out value);
+        TryGetLoopContext(attribute, out value) || SocketAttributes.TryGet(attribute, this, RawHandleOrThrow(), LocalEndPoint, null, out value);
 
     public void SetOption(int level, int name, ReadOnlySpan<byte> value) => SetOptionCore(level, name, value);
 
@@ -186,7 +192,9 @@ internal sealed unsafe class ListenerSocket : ReactorSocket, ISocketListener
                 _ = Libc.SetIntOption(handle.Fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
             }
 
-            stream = new StreamSocket(Loop, handle);
+            // The new socket is not in any epoll set yet (it registers on its first wait, on its own loop's thread), so
+            // handing it to another loop is only a matter of which loop owns it.
+            stream = new StreamSocket(_spread?.Next() ?? Loop, handle);
         }
         catch
         {
