@@ -109,6 +109,39 @@ public static class AsyncBackendExtensions
     }
 
     /// <summary>
+    /// Connects to <paramref name="host"/>:<paramref name="port"/> as the plain overload does (Happy Eyeballs over every
+    /// address of a name), then applies <paramref name="options"/> (for example <see cref="ConnectOptions.KeepAlive"/>)
+    /// to the connection before returning it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option has a value the kernel would refuse; the parameter names it.</exception>
+    /// <exception cref="PlatformNotSupportedException">Keepalive was asked for on a platform other than Linux.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.TypedAttributes"/> (socket options).</exception>
+    public static async ValueTask<ISocketStream> ConnectTcpAsync(this IAsyncBackend backend, string host, int port, ConnectOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Internal.ConnectOptionsApplier.ThrowIfUnsupported(options);
+        ISocketStream stream = await backend.ConnectTcpAsync(host, port, cancellationToken);
+        return await Internal.ConnectOptionsApplier.ApplyAsync(stream, options);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="remoteEndPoint"/> (<see cref="IAsyncBackend.ConnectTcpAsync(IPEndPoint, CancellationToken)"/>),
+    /// then applies <paramref name="options"/> (for example <see cref="ConnectOptions.KeepAlive"/>) to the connection
+    /// before returning it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option has a value the kernel would refuse; the parameter names it.</exception>
+    /// <exception cref="PlatformNotSupportedException">Keepalive was asked for on a platform other than Linux.</exception>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.TypedAttributes"/> (socket options).</exception>
+    public static async ValueTask<ISocketStream> ConnectTcpAsync(this IAsyncBackend backend, IPEndPoint remoteEndPoint, ConnectOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        Internal.ConnectOptionsApplier.ThrowIfUnsupported(options);
+        ISocketStream stream = await backend.ConnectTcpAsync(remoteEndPoint, cancellationToken);
+        return await Internal.ConnectOptionsApplier.ApplyAsync(stream, options);
+    }
+
+    /// <summary>
     /// Accepts connections until <paramref name="cancellationToken"/> is cancelled or the listener is disposed, running
     /// <paramref name="handler"/> for each in a task group child and disposing each stream when its handler ends.
     /// </summary>
@@ -117,9 +150,9 @@ public static class AsyncBackendExtensions
     /// <see cref="OperationCanceledException"/>. Disposing the listener stops accepting but lets running handlers finish
     /// (a graceful drain). A handler that throws fails the server: wrap it to keep serving after errors. At most
     /// <see cref="ServeLimits.Connections"/> connections are served at once in the whole process (derived from
-    /// <c>RLIMIT_NOFILE</c>); at the limit, new connections wait in the listen backlog. On a loop backend with several
-    /// loops, each handler runs on the loop that owns its connection (<see cref="TypedAttributes.LoopContext"/>), so
-    /// handlers of different connections may run in parallel.
+    /// <c>RLIMIT_NOFILE</c>, read again before each accept); at the limit, new connections wait in the listen backlog.
+    /// On a loop backend with several loops, each handler runs on the loop that owns its connection
+    /// (<see cref="TypedAttributes.LoopContext"/>), so handlers of different connections may run in parallel.
     /// </remarks>
     /// <exception cref="TaskGroupException">A handler failed, or accepting failed.</exception>
     public static Task ServeAsync<TStream>(this IListener<TStream> listener, Func<TStream, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
@@ -134,6 +167,8 @@ public static class AsyncBackendExtensions
             {
                 // A token is taken before the accept, so at the limit nothing is accepted: connections wait in the
                 // listen backlog rather than costing a descriptor the process may not have (see ServeLimits).
+                // The descriptor limit may have been lowered (or raised) since the last accept: follow it.
+                ServeLimits.Refresh();
                 var slot = new object();
                 await limit.AcquireOnBehalfOfAsync(slot, group.Token);
                 TStream stream;

@@ -1,7 +1,7 @@
 namespace AnyNet;
 
 /// <summary>
-/// TCP keepalive for served connections (<see cref="ListenOptions.KeepAlive"/>): after <see cref="Idle"/> without
+/// TCP keepalive for served connections (<see cref="ListenOptions.KeepAlive"/>) and outgoing ones (<see cref="ConnectOptions.KeepAlive"/>): after <see cref="Idle"/> without
 /// traffic the kernel sends a probe every <see cref="Interval"/>, and after <see cref="ProbeCount"/> unanswered probes it
 /// resets the connection, so a peer that vanished without a FIN or RST ends with an error instead of being held forever.
 /// Applied with setsockopt(2) SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT (tcp(7)), whole seconds.

@@ -15,11 +15,25 @@ namespace AnyNet;
 /// least 64 descriptors). Descriptors are per process, so the limit is
 /// shared by every server and backend in the process. Raise <see cref="Connections"/>' <c>TotalTokens</c> (or the
 /// process's <c>ulimit -n</c>) to serve more.
+/// <para>
+/// The soft limit can change while the process runs (prlimit(1) on it, or its own setrlimit(2)). <c>ServeAsync</c>
+/// reads it again before each accept (one getrlimit(2) call) and, when it changed, derives the limit again from the
+/// descriptors that were open at the start, so a lowered limit makes servers accept less instead of running the
+/// process out of descriptors. A <c>TotalTokens</c> set by the application is its own choice and is left alone.
+/// </para>
 /// </remarks>
 public static partial class ServeLimits
 {
     private const int RlimitNofile = 7;       // RLIMIT_NOFILE on Linux (x86-64 and arm64)
     private const int MinimumHeadroom = 64;
+
+    private static readonly Lock s_gate = new();
+
+    // What the default was derived from, and the value derived last (to tell it from a TotalTokens the application set).
+    // s_softLimit is 0 where the limit cannot be read (not Linux): then nothing is ever derived again.
+    private static int s_openAtStart;
+    private static ulong s_softLimit;
+    private static int s_derived;
 
     /// <summary>The limit derived from the process's soft <c>RLIMIT_NOFILE</c> when first read (int.MaxValue when there is none).</summary>
     public static int DefaultMaxConnections { get; } = ComputeDefault();
@@ -45,6 +59,59 @@ public static partial class ServeLimits
         return (int)Math.Clamp(softLimit - openNow - headroom, 1, int.MaxValue);
     }
 
+    /// <summary>
+    /// Reads the soft <c>RLIMIT_NOFILE</c> again and, if it changed since it was last read, derives the limit again
+    /// (see the remarks). <c>ServeAsync</c> calls it before each accept; it costs one getrlimit(2) call.
+    /// </summary>
+    internal static void Refresh()
+    {
+        ulong seen = Volatile.Read(ref s_softLimit);
+        if (seen == 0 || !TryReadSoftLimit(out ulong soft) || soft == seen)
+        {
+            return;
+        }
+
+        lock (s_gate)
+        {
+            if (soft == s_softLimit)
+            {
+                return;
+            }
+
+            int derived = Derive(soft, s_openAtStart);
+            if (Connections.TotalTokens == s_derived)
+            {
+                Connections.TotalTokens = derived;
+            }
+
+            s_derived = derived;
+            Volatile.Write(ref s_softLimit, soft);
+        }
+    }
+
+    private static int Derive(ulong softLimit, int openNow) =>
+        softLimit >= long.MaxValue ? int.MaxValue : ForDescriptorLimit((long)softLimit, openNow);
+
+    private static bool TryReadSoftLimit(out ulong soft)
+    {
+        soft = 0;
+        try
+        {
+            if (GetRLimit(RlimitNofile, out RLimit limit) != 0)
+            {
+                return false;
+            }
+
+            // RLIM_INFINITY is ulong.MaxValue; 0 is reserved here for "cannot be read".
+            soft = Math.Max(limit.Current, 1);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     private static int CountOpenDescriptors()
     {
         try
@@ -59,24 +126,15 @@ public static partial class ServeLimits
 
     private static int ComputeDefault()
     {
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() || !TryReadSoftLimit(out ulong soft))
         {
             return int.MaxValue;
         }
 
-        try
-        {
-            if (GetRLimit(RlimitNofile, out RLimit limit) != 0 || limit.Current == ulong.MaxValue)
-            {
-                return int.MaxValue;
-            }
-
-            return ForDescriptorLimit((long)Math.Min(limit.Current, long.MaxValue), CountOpenDescriptors());
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return int.MaxValue;
-        }
+        s_openAtStart = CountOpenDescriptors();
+        s_derived = Derive(soft, s_openAtStart);
+        s_softLimit = soft;
+        return s_derived;
     }
 
     [LibraryImport("libc", EntryPoint = "getrlimit")]

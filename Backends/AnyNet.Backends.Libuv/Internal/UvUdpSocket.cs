@@ -277,7 +277,9 @@ internal sealed unsafe class UvUdpSocket : UvHandle, IDatagramSocket
 
         if (status >= 0)
         {
-            return ValueTask.CompletedTask;
+            // Sent at once: counts against the cooperative budget like a stream send, or a tight send loop (UDP to a
+            // peer that drops what it cannot queue never blocks) would keep the loop from its timers and other tasks.
+            return _send.TryCompleteAtOnce() ? ValueTask.CompletedTask : _send.AsValueTask(_send.Defer(true));
         }
 
         if (status != Uv.UV_EAGAIN)

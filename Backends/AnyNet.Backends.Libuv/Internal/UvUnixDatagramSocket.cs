@@ -257,7 +257,8 @@ internal sealed unsafe class UvUnixDatagramSocket : UvHandle, IDatagramSocket
         int errno = TrySend(datagram, address);
         if (errno == 0)
         {
-            return ValueTask.CompletedTask;
+            // Sent at once: counts against the cooperative budget, as every operation that did not wait does.
+            return _send.TryCompleteAtOnce() ? ValueTask.CompletedTask : _send.AsValueTask(_send.Defer(true));
         }
 
         if (errno != Libc.EAGAIN)

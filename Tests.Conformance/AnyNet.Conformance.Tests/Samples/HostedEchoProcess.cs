@@ -124,7 +124,110 @@ internal sealed partial class HostedEchoProcess : IAsyncDisposable
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
+    /// <summary>Sets the child's soft and hard <c>RLIMIT_NOFILE</c> while it runs (prlimit(2), what <c>prlimit --pid</c> does).</summary>
+    public void SetDescriptorLimit(int limit)
+    {
+        var value = new RLimit { Current = (ulong)limit, Maximum = (ulong)limit };
+        if (PrLimit(Pid, RlimitNofile, ref value, IntPtr.Zero) != 0)
+        {
+            throw new InvalidOperationException($"prlimit({Pid}, RLIMIT_NOFILE, {limit}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     public int OpenDescriptors() => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+
+    /// <summary>
+    /// The child's descriptors that its own code is responsible for: all of them except the assemblies and portable PDBs
+    /// the runtime opens once and keeps for the life of the process (see <see cref="IsRuntimeOwned"/>).
+    /// </summary>
+    public int OwnDescriptors() => DescriptorTargets().Values.Count(target => !IsRuntimeOwned(target));
+
+    /// <summary>
+    /// True for a file the .NET runtime itself opens lazily and never closes: an assembly (.dll, loaded on first use)
+    /// or a portable PDB (.pdb). The first exception whose stack trace is rendered with file and line loads
+    /// System.Diagnostics.StackTrace, System.Reflection.Metadata, System.Collections.Immutable and
+    /// System.IO.MemoryMappedFiles and opens the PDB of every assembly on the stack, and StackTraceSymbols caches those
+    /// readers for the process's lifetime. Seen in this test under a loaded machine: "152 descriptors, 140 before", the 12
+    /// new ones exactly those files. They are not connections and do not grow with load, so they are no leak.
+    /// </summary>
+    public static bool IsRuntimeOwned(string target) =>
+        target.StartsWith('/') && (target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".pdb", StringComparison.Ordinal));
+
+    /// <summary>Each open descriptor of the child and what it refers to (readlink(2) of /proc/PID/fd/N).</summary>
+    public Dictionary<int, string> DescriptorTargets()
+    {
+        var targets = new Dictionary<int, string>();
+        foreach (string entry in Directory.GetFileSystemEntries($"/proc/{Pid}/fd"))
+        {
+            try
+            {
+                targets[int.Parse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture)] =
+                    new FileInfo(entry).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+                // Closed between the listing and the readlink.
+            }
+        }
+
+        return targets;
+    }
+
+    /// <summary>
+    /// The descriptors in <paramref name="after"/> that were not open (to the same thing) in <paramref name="before"/>,
+    /// one per line, sockets with their TCP state and ports from /proc/PID/net/tcp{,6}: what a leak is made of.
+    /// </summary>
+    public string DescribeNewDescriptors(Dictionary<int, string> before, Dictionary<int, string> after)
+    {
+        Dictionary<string, string> sockets = SocketStates();
+        var lines = new List<string>();
+        foreach ((int fd, string target) in after.OrderBy(p => p.Key))
+        {
+            if (before.TryGetValue(fd, out string? was) && was == target)
+            {
+                continue;
+            }
+
+            string inode = target.StartsWith("socket:[", StringComparison.Ordinal) ? target[8..^1] : string.Empty;
+            lines.Add(sockets.TryGetValue(inode, out string? state) ? $"fd {fd} -> {target} {state}" : $"fd {fd} -> {target}");
+        }
+
+        var gone = before.Keys.Where(fd => !after.TryGetValue(fd, out string? now) || now != before[fd]).Select(fd => $"{fd} ({before[fd]})").ToList();
+        return $"{lines.Count} new: {string.Join("; ", lines)}" + (gone.Count > 0 ? $" | closed since: {string.Join(", ", gone)}" : string.Empty);
+    }
+
+    // inode -> "TCP <state> <local> -> <remote>" for the child's network namespace (proc(5): /proc/net/tcp).
+    private Dictionary<string, string> SocketStates()
+    {
+        string[] states = ["?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"];
+        var result = new Dictionary<string, string>();
+        foreach (string table in new[] { "tcp", "tcp6" })
+        {
+            string[] rows;
+            try
+            {
+                rows = File.ReadAllLines($"/proc/{Pid}/net/{table}");
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (string row in rows.Skip(1))
+            {
+                string[] f = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9)
+                {
+                    int state = Convert.ToInt32(f[3], 16);
+                    result[f[9]] = $"[{table} {(state < states.Length ? states[state] : f[3])} {Port(f[1])} -> {Port(f[2])}]";
+                }
+            }
+        }
+
+        return result;
+
+        static string Port(string address) => Convert.ToInt32(address[(address.IndexOf(':') + 1)..], 16).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -153,6 +256,18 @@ internal sealed partial class HostedEchoProcess : IAsyncDisposable
         {
             _listening.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+    private const int RlimitNofile = 7;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "prlimit", SetLastError = true)]
+    private static partial int PrLimit(int pid, int resource, ref RLimit newLimit, IntPtr oldLimit);
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
     }
 
     [GeneratedRegex(@"listening on tcp:127\.0\.0\.1:(\d+) ")]
