@@ -53,4 +53,10 @@ public enum BackendCapabilities
     /// processes and System.Net.Sockets can reach them. A simulated network lacks it.
     /// </summary>
     OperatingSystemSockets = 1 << 16,
+
+    /// <summary>
+    /// <see cref="IAsyncBackend.WaitAllTasksBlockedAsync"/>: the backend can tell when every task on its scheduler is
+    /// waiting (a loop backend, or the simulation). A thread-pool backend cannot.
+    /// </summary>
+    WaitAllTasksBlocked = 1 << 20,
 }

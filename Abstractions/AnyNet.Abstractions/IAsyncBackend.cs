@@ -81,4 +81,20 @@ public interface IAsyncBackend : IAsyncDisposable, IDisposable
     /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.Signals"/>.</exception>
     ISignalReceiver OpenSignalReceiver(params PosixSignal[] signals) =>
         throw new NotSupportedException($"The '{Name}' backend does not support receiving signals (it lacks BackendCapabilities.{nameof(BackendCapabilities.Signals)}).");
+
+    /// <summary>
+    /// Completes once every task on the backend's scheduler is blocked: nothing is ready to run, due timers have fired,
+    /// and a poll for I/O found nothing more to do (Trio's <c>wait_all_tasks_blocked</c>). For tests: it lets a test
+    /// wait until the code under test has done all it can do now (sent its reply, reached its next receive) without
+    /// sleeping. Tasks waiting for a timer, for I/O, for a lock or for a thread-pool call all count as blocked.
+    /// </summary>
+    /// <remarks>
+    /// Called from a task of the backend, the caller's own wait does not count: it returns when everything else waits.
+    /// Several callers are all released together. Work outside the scheduler (the thread pool, other threads) is not
+    /// seen, and may make something runnable again the moment after it returns.
+    /// </remarks>
+    /// <param name="cancellationToken">Stops waiting; the wait then throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="NotSupportedException">The backend lacks <see cref="BackendCapabilities.WaitAllTasksBlocked"/>.</exception>
+    Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The '{Name}' backend cannot tell when all of its tasks are blocked (it lacks BackendCapabilities.{nameof(BackendCapabilities.WaitAllTasksBlocked)}): its tasks run on the thread pool, where a task that waits and one that is about to run look the same.");
 }

@@ -56,4 +56,7 @@ public static class AnyNetLogEvents
 
     /// <summary>Debug: a connection was closed because it had no traffic for the server's idle timeout.</summary>
     public const int IdleTimeout = 17;
+
+    /// <summary>Information: a stale Unix socket file (nothing listened on it) was removed before binding (<see cref="AnyNetServerOptions.RemoveStaleUnixSocket"/>).</summary>
+    public const int StaleUnixSocketRemoved = 18;
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AnyNet.Backends;
+using AnyNet.Diagnostics;
+using AnyNet.Diagnostics.Internal;
 using AnyNet.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +24,13 @@ namespace AnyNet.Hosting;
 /// </remarks>
 public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, IDisposable
 {
+    // The error.type of a connection closed unserved at the server's connection limit.
+    private const string ConnectionLimitError = "connection_limit";
+
+    // Span tags of AnyNet's own: OpenTelemetry has network.peer.port, and no convention for a connection's number.
+    private const string PeerPortTag = "network.peer.port";
+    private const string ConnectionIdTag = "anynet.connection.id";
+
     // After the host's own shutdown timeout has already expired, forced closes still get this long to complete.
     private static readonly TimeSpan s_forcedCloseGrace = TimeSpan.FromSeconds(1);
 
@@ -39,6 +48,9 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
     private TagList _tags;
     private string _endPointText;
     private ISocketListener? _listener;
+    private volatile GuardedListener? _guarded;
+    private EndPoint? _boundEndPoint;
+    private volatile bool _listening;
     private Task? _serving;
     private int _started;
     private int _disposed;
@@ -70,6 +82,15 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
 
     /// <summary>The number of connections being served now.</summary>
     public long ActiveConnections => Interlocked.Read(ref _active);
+
+    /// <summary>True while the server listens: from a successful start until it stops accepting (or stops serving because of a failure).</summary>
+    public bool IsListening => _listening && !_stopping;
+
+    /// <summary>
+    /// True while the server is backing off after failed accepts (for example the process ran out of file descriptors):
+    /// it still listens, but new connections wait in the listen backlog until an accept succeeds again.
+    /// </summary>
+    public bool IsBackingOff => IsListening && (_guarded?.IsBackingOff == true || _backendEvents.IsBackingOff);
 
     /// <summary>Binds the listener and starts serving. A bind failure throws, with the endpoint in the message, and fails the host's start.</summary>
     /// <exception cref="IOException">The endpoint could not be bound; the backend's error is the inner exception.</exception>
@@ -251,6 +272,11 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
 
     private async Task ServeAsync(IAsyncBackend backend, TaskCompletionSource listening, CancellationToken cancellationToken)
     {
+        if (_definition.Options.RemoveStaleUnixSocket && EndPoint.UnixPath is { } path)
+        {
+            await RemoveStaleUnixSocketAsync(backend, path, cancellationToken);
+        }
+
         ISocketListener listener;
         try
         {
@@ -259,20 +285,26 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         catch (Exception error)
         {
             string source = _definition.Options.ConfigurationKey is { } key ? $" ({key})" : string.Empty;
-            throw new IOException($"The AnyNet server could not listen on {EndPoint}{source} with the '{backend.Name}' backend: {error.Message}", error);
+            string hint = EndPoint.UnixPath is { } socketPath && !_definition.Options.RemoveStaleUnixSocket && IsSocketFile(socketPath)
+                ? $" (the socket file {socketPath} exists: if a crashed process left it, set RemoveStaleUnixSocket to remove it when nothing listens on it)"
+                : string.Empty;
+            throw new IOException($"The AnyNet server could not listen on {EndPoint}{source} with the '{backend.Name}' backend: {error.Message}{hint}", error);
         }
 
         try
         {
             LocalEndPoint = Describe(listener.LocalEndPoint) ?? EndPoint;
             _endPointText = LocalEndPoint.ToString();
-            _tags = AnyNetMetrics.Tags(backend.Name, _endPointText);
+            _boundEndPoint = listener.LocalEndPoint;
+            _tags = AnyNetMetrics.Tags(backend.Name, _boundEndPoint);
             _listener = listener;
             _backendEvents.Attach(_logger, listener.LocalEndPoint.ToString() ?? string.Empty, _endPointText);
             Log.ServerStarted(_logger, _endPointText, backend.Name);
+            var guarded = new GuardedListener(listener, backend.TimeProvider, OnAcceptError);
+            _guarded = guarded;
+            _listening = true;
             listening.TrySetResult();
 
-            var guarded = new GuardedListener(listener, backend.TimeProvider, OnAcceptError);
             await guarded.ServeAsync(ServeConnectionAsync, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -281,6 +313,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         }
         finally
         {
+            _listening = false;
             await listener.DisposeAsync();
             _backendEvents.Dispose();
         }
@@ -291,6 +324,11 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         AnyNetMetrics metrics = _metrics!;
         long id = Interlocked.Increment(ref _connectionIds);
         EndPoint? remote = RemoteOf(stream);
+
+        // The connection's span is current while its handler runs, so the handler's own spans are its children. Both
+        // spans are null, at the cost of two checks, unless something listens to the AnyNet ActivitySource.
+        using Activity? connectionSpan = StartSpan(AnyNetTelemetry.ServerConnectionActivity, ActivityKind.Server, id, remote);
+        Activity? acceptSpan = StartSpan(AnyNetTelemetry.AcceptActivity, ActivityKind.Internal, id, remote);
         long active = Interlocked.Increment(ref _active);
         if (_definition.Options.MaxConnections is int max && active > max)
         {
@@ -298,6 +336,9 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             Interlocked.Increment(ref _rejected);
             metrics.RejectedConnections.Add(1, _tags);
             Log.ConnectionRejected(_logger, remote, _endPointText, max);
+            FailSpan(acceptSpan, ConnectionLimitError);
+            FailSpan(connectionSpan, ConnectionLimitError);
+            acceptSpan?.Dispose();
             await stream.DisposeAsync();
             return;
         }
@@ -315,6 +356,7 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             })
             : null;
         Exception? failure = null;
+        acceptSpan?.Dispose();
         try
         {
             failure = await RunHandlerAsync(stream, connection, id, remote, idle, cancellationToken);
@@ -329,6 +371,53 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             TimeSpan elapsed = _timeProvider.GetElapsedTime(started);
             metrics.ConnectionDuration.Record(elapsed.TotalSeconds, failure is null ? _tags : AnyNetMetrics.WithError(_tags, failure));
             Log.ConnectionClosed(_logger, id, remote, elapsed.TotalMilliseconds, connection.BytesReceived, connection.BytesSent);
+            if (connectionSpan is not null)
+            {
+                connectionSpan.SetTag(AnyNetInstrumentation.BytesReceived, connection.BytesReceived);
+                connectionSpan.SetTag(AnyNetInstrumentation.BytesSent, connection.BytesSent);
+                if (failure is not null)
+                {
+                    Telemetry.Fail(connectionSpan, failure);
+                }
+            }
+        }
+    }
+
+    private Activity? StartSpan(string name, ActivityKind kind, long id, EndPoint? remote)
+    {
+        if (!Telemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        if (kind == ActivityKind.Server)
+        {
+            // A connection's span is a root: not a child of whatever span was current when the server started.
+            Activity.Current = null;
+        }
+
+        Activity? span = Telemetry.Source.StartActivity(name, kind);
+        if (span is { IsAllDataRequested: true })
+        {
+            Telemetry.SetEndPointTags(span, _boundEndPoint);
+            span.SetTag(AnyNetInstrumentation.BackendTag, _backend?.Name);
+            span.SetTag(ConnectionIdTag, id);
+            if (remote is IPEndPoint ip)
+            {
+                span.SetTag(AnyNetTelemetry.PeerAddressTag, (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString());
+                span.SetTag(PeerPortTag, ip.Port);
+            }
+        }
+
+        return span;
+    }
+
+    private static void FailSpan(Activity? span, string errorType)
+    {
+        if (span is not null)
+        {
+            span.SetTag(AnyNetTelemetry.ErrorTypeTag, errorType);
+            span.SetStatus(ActivityStatusCode.Error, errorType);
         }
     }
 
@@ -404,6 +493,17 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
         Interlocked.Increment(ref _acceptErrors);
         _metrics!.AcceptErrors.Add(1, AnyNetMetrics.WithError(_tags, error));
         Log.AcceptFailed(_logger, error, _endPointText);
+        if (Telemetry.Source.HasListeners())
+        {
+            // A failed accept has no connection: its span stands alone, failed.
+            using Activity? span = Telemetry.Source.StartActivity(AnyNetTelemetry.AcceptActivity, ActivityKind.Internal);
+            if (span is not null)
+            {
+                Telemetry.SetEndPointTags(span, _boundEndPoint);
+                span.SetTag(AnyNetInstrumentation.BackendTag, _backend?.Name);
+                Telemetry.Fail(span, error);
+            }
+        }
     }
 
     private async Task CloseListenerAsync()
@@ -458,6 +558,49 @@ public sealed class AnyNetServer : IHostedLifecycleService, IAsyncDisposable, ID
             _services.GetService<IHostApplicationLifetime>()?.StopApplication();
         }
     }
+
+    /// <summary>
+    /// Removes the socket file at <paramref name="path"/> if it is stale: a connect to it is refused (ECONNREFUSED),
+    /// which for a Unix socket means no socket listens on it (unix(7)); a live listener accepts the connect, even with a
+    /// full backlog it does not refuse but blocks or says EAGAIN, so its file is never removed.
+    /// </summary>
+    private async Task RemoveStaleUnixSocketAsync(IAsyncBackend backend, string path, CancellationToken cancellationToken)
+    {
+        if (!IsSocketFile(path))
+        {
+            return;
+        }
+
+        try
+        {
+            ISocketStream probe = await backend.ConnectUnixAsync(path, cancellationToken);
+            await probe.DisposeAsync();
+
+            // Something listens: leave its file alone; the bind below fails and says so.
+            return;
+        }
+        catch (SocketException error) when (error.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+        }
+        catch (Exception error) when (error is SocketException or IOException or UnauthorizedAccessException)
+        {
+            // Not provably stale (no permission, gone already...): leave it; the bind reports what is wrong.
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+            Log.StaleUnixSocketRemoved(_logger, path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // The bind below fails and names the path.
+        }
+    }
+
+    // Only a socket can be stale: a regular file at that path is someone's data (connect(2) refuses it just the same).
+    private static bool IsSocketFile(string path) => AnyNet.Backends.Internal.UnixSocketFiles.IsSocket(path);
 
     private static bool IsPeerLoss(Exception error)
     {

@@ -28,6 +28,14 @@ public sealed class AnyNetServerOptions
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>
+    /// For a <c>unix:</c> endpoint: before binding, removes a socket file left behind by a process that crashed, but only
+    /// if nothing listens on it (a connect to it is refused). A socket that a live server listens on is left alone, and
+    /// the bind then fails naming the path. A file that is not a socket is never removed. Default false: a leftover file
+    /// makes the bind fail.
+    /// </summary>
+    public bool RemoveStaleUnixSocket { get; set; }
+
     /// <summary>TCP keepalive for every accepted connection (see <see cref="ListenOptions.KeepAlive"/>); null (the default): off.</summary>
     public TcpKeepAlive? KeepAlive { get; set; }
 

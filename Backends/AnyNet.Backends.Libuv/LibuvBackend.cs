@@ -60,7 +60,8 @@ public sealed class LibuvBackend : IAsyncBackend
 
         _loops = new LoopSet(loops);
         TimeProvider = clock ?? new LibuvTimeProvider(_loops);
-        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop : 0)
+        // Both need every task on one thread: with several loops neither "one thread" nor "all blocked" can be seen.
+        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0)
             | BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
             | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes;
@@ -94,6 +95,31 @@ public sealed class LibuvBackend : IAsyncBackend
     /// <remarks><paramref name="main"/> runs on loop 0 (the only loop unless <see cref="LibuvBackendOptions.Loops"/> says otherwise).</remarks>
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
         _lifetime.RunAsync(main, Schedule, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// While someone waits, the loop polls without blocking (an active uv_idle handle); the waiters are released after
+    /// two iterations in a row whose poll ran nothing and left nothing queued.
+    /// </remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfSeveralLoops();
+        LibuvLoop loop = _loops.First;
+        loop.ThrowIfStopping();
+        Task blocked = loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in its poll so that it sees the new waiter.
+        loop.Post(static _ => { }, null);
+        return blocked;
+    }
+
+    private void ThrowIfSeveralLoops()
+    {
+        if (_loops.Count > 1)
+        {
+            throw new NotSupportedException($"WaitAllTasksBlockedAsync needs a single loop; this '{Name}' backend runs {_loops.Count} (LibuvBackendOptions.Loops), and tasks on one loop cannot see whether those on another are blocked.");
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)

@@ -57,7 +57,8 @@ public sealed class ReactorBackend : IAsyncBackend
 
         _loops = new LoopSet(loops);
         TimeProvider = options.TimeProvider ?? (count == 1 ? loops[0].TimeProvider : new ReactorTimeProvider(_loops));
-        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop : 0) | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
+        // Both need every task on one thread: with several loops neither "one thread" nor "all blocked" can be seen.
+        Capabilities = (count == 1 ? BackendCapabilities.SingleThreadedLoop | BackendCapabilities.WaitAllTasksBlocked : 0) | BackendCapabilities.Udp | BackendCapabilities.UnixSockets
             | BackendCapabilities.UnixDatagram | BackendCapabilities.ReusePort | BackendCapabilities.VirtualTime
             | BackendCapabilities.Subprocesses | BackendCapabilities.Signals | BackendCapabilities.OperatingSystemSockets | BackendCapabilities.TypedAttributes
             | (Socket.OSSupportsIPv6 ? BackendCapabilities.Ipv6 : 0);
@@ -83,6 +84,28 @@ public sealed class ReactorBackend : IAsyncBackend
     /// <remarks><paramref name="main"/> runs on loop 0 (the only loop unless <see cref="ReactorBackendOptions.Loops"/> says otherwise).</remarks>
     public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> main, CancellationToken cancellationToken = default) =>
         _lifetime.RunAsync(main, _loops.First.InvokeAsync, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The loop polls without blocking while someone waits, and releases the waiters when that poll finds nothing to run.</remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfSeveralLoops();
+        _lifetime.ThrowIfStopping();
+        EventLoop loop = _loops.First;
+        Task blocked = loop.BlockedWaiters.WaitAsync(cancellationToken);
+
+        // Wakes a loop asleep in epoll_wait so that it sees the new waiter.
+        loop.PostIfRunning(static _ => { }, null);
+        return blocked;
+    }
+
+    private void ThrowIfSeveralLoops()
+    {
+        if (_loops.Count > 1)
+        {
+            throw new NotSupportedException($"WaitAllTasksBlockedAsync needs a single loop; this '{Name}' backend runs {_loops.Count} (ReactorBackendOptions.Loops), and tasks on one loop cannot see whether those on another are blocked.");
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask<ISocketStream> ConnectTcpAsync(IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)

@@ -90,7 +90,7 @@ public sealed class SimulatedHost : IAsyncBackend
     /// <remarks>No <see cref="BackendCapabilities.ReusePort"/>: a simulated port has one listener.</remarks>
     public BackendCapabilities Capabilities =>
         BackendCapabilities.UnixSockets | BackendCapabilities.UnixDatagram | BackendCapabilities.Udp | BackendCapabilities.Ipv6
-        | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime;
+        | BackendCapabilities.SingleThreadedLoop | BackendCapabilities.VirtualTime | BackendCapabilities.WaitAllTasksBlocked;
 
     /// <inheritdoc />
     public TimeProvider TimeProvider => Network.TimeProvider;
@@ -116,6 +116,24 @@ public sealed class SimulatedHost : IAsyncBackend
             token => RunIncarnationAsync(main, token),
             start => Loop.InvokeAsync(start, entry: true),
             cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Every task of the whole simulated network counts (its hosts share one scheduler): the wait ends when the ready set
+    /// runs empty, before virtual time jumps to the next timer or network delivery.
+    /// </remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Loop.IsStopped, this);
+        Task blocked = Loop.BlockedWaiters.WaitAsync(cancellationToken);
+        if (!Loop.IsOnLoopThread)
+        {
+            // Wakes a scheduler asleep with nothing to run, so that it sees the new waiter (an entry: not an escape).
+            Loop.Post(static _ => { }, null, entry: true);
+        }
+
+        return blocked;
     }
 
     /// <inheritdoc />

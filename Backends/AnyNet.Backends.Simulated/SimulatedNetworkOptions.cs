@@ -58,11 +58,13 @@ public sealed record SimulatedNetworkOptions
     public bool MirrorUnixPathsToFileSystem { get; init; }
 
     /// <summary>
-    /// How long (real time) the scheduler waits, when every task waits, for work coming back from outside the simulation
-    /// before it lets the clock jump. Default zero: a pure simulation never waits. A test that cancels through
+    /// The longest (real) time the scheduler waits, before it lets the clock jump, for work that left the simulation and
+    /// is still under way. Default zero: a pure simulation never waits. A test that cancels through
     /// <c>CancellationTokenSource.CancelAsync</c> (whose callbacks run on the thread pool) or waits for real threads needs
-    /// a few milliseconds, or its timeouts may fire first; while outside work has come back within the last second the
-    /// wait is ten times as long (work the simulation merely hands out, like a RunAsync from a test thread, does not count). Such code is not deterministic in any case.
+    /// a few milliseconds, or its timeouts may fire first. The scheduler waits only while such work exists: a thread
+    /// running code that started in the simulation (it carries the simulation's execution context), or thread-pool work
+    /// queued and not started yet; with none, time jumps at once. While outside work has come back within the last
+    /// second, the limit is ten times as long. Such code is not deterministic in any case.
     /// </summary>
     public TimeSpan OutsideWorkGrace { get; init; }
 

@@ -32,10 +32,25 @@ public static class SimulationRunner
             int seed = unchecked(firstSeed + i);
             var network = new SimulatedNetwork(options with { Seed = seed });
             Exception? failure = null;
+            string? trace = null;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try
             {
-                await network.RunAsync(token => scenario(network, token), stop.Token).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+                await network.RunAsync(
+                    async token =>
+                    {
+                        try
+                        {
+                            await scenario(network, token);
+                        }
+                        finally
+                        {
+                            // The trace ends where the scenario ends, on the scheduler: what runs after it (the programs
+                            // left running until the network is disposed from this thread) depends on real timing.
+                            trace = network.TraceText();
+                        }
+                    },
+                    stop.Token).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException error)
             {
@@ -53,7 +68,7 @@ public static class SimulationRunner
 
             if (failure is not null)
             {
-                return new SeedRunResult(i + 1, seed, failure, network.TraceText(), network.DeterminismViolations);
+                return new SeedRunResult(i + 1, seed, failure, trace ?? network.TraceText(), network.DeterminismViolations);
             }
         }
 

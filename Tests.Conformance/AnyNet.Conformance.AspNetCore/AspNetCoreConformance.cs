@@ -522,7 +522,12 @@ public abstract class AspNetCoreConformance<TFixture> : ConformanceTest<TFixture
         Action<KestrelServerOptions>? kestrel = null,
         Action<KestrelListenOptions>? listen = null,
         Action<WebApplicationBuilder>? configure = null)
-        => KestrelTestServer.Create(Fixture.CreateBackend, map, transport, kestrel, listen, configure);
+    {
+        // Kestrel itself runs on the thread pool and its clients here are HttpClient and raw System.Net.Sockets sockets:
+        // they reach only the operating system's sockets, never a simulated network's.
+        RequireCapability(BackendCapabilities.OperatingSystemSockets, "the web server is driven by HttpClient and System.Net.Sockets clients, which reach only OS sockets");
+        return KestrelTestServer.Create(Fixture.CreateBackend, map, transport, kestrel, listen, configure);
+    }
 
     private static async Task<Socket> ConnectRawAsync(Uri address, CancellationToken token)
     {

@@ -20,6 +20,29 @@ public static class AnyNetTelemetry
     /// <summary>The span of one connect attempt to one address (Happy Eyeballs runs several, one per address).</summary>
     public const string ConnectAttemptActivity = "anynet.connect.attempt";
 
+    /// <summary>
+    /// The span of one served connection of a hosted server, from its accept until it is closed (kind Server). The
+    /// connection's handler runs inside it, so the application's own spans for the connection are its children.
+    /// </summary>
+    public const string ServerConnectionActivity = "anynet.server.connection";
+
+    /// <summary>
+    /// The span of a hosted server admitting an accepted connection (the connection limit, the per-connection state),
+    /// a child of <see cref="ServerConnectionActivity"/>; a connection rejected at the limit ends it with
+    /// <see cref="ErrorTypeTag"/> <c>connection_limit</c>. A failed accept the server survives is an accept span of its own, failed.
+    /// </summary>
+    public const string AcceptActivity = "anynet.server.accept";
+
+    /// <summary>The span of one TLS handshake (client or server side), under whatever span is current when it starts.</summary>
+    public const string TlsHandshakeActivity = "anynet.tls.handshake";
+
+    /// <summary>
+    /// Histogram of how long TLS handshakes took (unit <c>s</c>), both sides, tagged with <see cref="TlsRoleTag"/>, and
+    /// <see cref="TlsProtocolVersionTag"/> on success or <see cref="ErrorTypeTag"/> on failure (like Kestrel's
+    /// <c>kestrel.tls_handshake.duration</c>).
+    /// </summary>
+    public const string TlsHandshakeDuration = "anynet.tls.handshake.duration";
+
     /// <summary>Histogram of how long a client connect took (unit <c>s</c>); failures add <see cref="ErrorTypeTag"/>.</summary>
     public const string ConnectDuration = "anynet.client.connect.duration";
 
@@ -40,6 +63,12 @@ public static class AnyNetTelemetry
 
     /// <summary><c>ipv4</c> or <c>ipv6</c>.</summary>
     public const string NetworkTypeTag = "network.type";
+
+    /// <summary>The negotiated TLS version: <c>1.2</c>, <c>1.3</c>.</summary>
+    public const string TlsProtocolVersionTag = "tls.protocol.version";
+
+    /// <summary>Which side of a TLS handshake this is: <c>client</c> or <c>server</c>.</summary>
+    public const string TlsRoleTag = "anynet.tls.role";
 
     /// <summary>The failure: a socket error name (<c>connection_refused</c>) or the exception's type.</summary>
     public const string ErrorTypeTag = "error.type";

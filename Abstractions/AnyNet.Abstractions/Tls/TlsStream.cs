@@ -1,7 +1,11 @@
+using System.Diagnostics;
+using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using AnyNet.Diagnostics;
+using AnyNet.Diagnostics.Internal;
 using AnyNet.Tls.Internal;
 
 namespace AnyNet.Tls;
@@ -336,6 +340,75 @@ public sealed class TlsStream : IByteStream
     private async Task RunHandshakeAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+
+        // Both are null/0 unless something listens, so an unobserved handshake pays two checks.
+        using Activity? activity = Telemetry.Source.HasListeners() ? Telemetry.Source.StartActivity(AnyNetTelemetry.TlsHandshakeActivity, ActivityKind.Internal) : null;
+        long started = Telemetry.TlsMetricsEnabled ? Stopwatch.GetTimestamp() : 0;
+        try
+        {
+            await HandshakeWithTimeoutAsync(cancellationToken);
+        }
+        catch (Exception error)
+        {
+            if (activity is not null || started != 0)
+            {
+                (EndPoint? endPoint, string? address) = TelemetryEndPoint();
+                if (activity is not null)
+                {
+                    DescribeSpan(activity, endPoint, address);
+                    Telemetry.Fail(activity, error);
+                }
+
+                Telemetry.RecordTlsHandshake(started, IsServer, endPoint, address, SslProtocols.None, error);
+            }
+
+            throw;
+        }
+
+        if (activity is not null || started != 0)
+        {
+            (EndPoint? endPoint, string? address) = TelemetryEndPoint();
+            if (activity is not null)
+            {
+                DescribeSpan(activity, endPoint, address);
+                activity.SetTag(AnyNetTelemetry.TlsProtocolVersionTag, Telemetry.TlsVersion(_ssl.SslProtocol));
+            }
+
+            Telemetry.RecordTlsHandshake(started, IsServer, endPoint, address, _ssl.SslProtocol, error: null);
+        }
+    }
+
+    private void DescribeSpan(Activity activity, EndPoint? endPoint, string? address)
+    {
+        activity.SetTag(AnyNetTelemetry.TlsRoleTag, IsServer ? "server" : "client");
+        Telemetry.SetEndPointTags(activity, endPoint, address);
+    }
+
+    /// <summary>
+    /// The server the telemetry names: for a server this end's address, for a client the peer's, under the host name
+    /// the client asked for (the certificate's name) when it gave one.
+    /// </summary>
+    private (EndPoint? EndPoint, string? Address) TelemetryEndPoint()
+    {
+        if (Transport is not ISocketStream socket)
+        {
+            return (null, IsServer ? null : NullIfEmpty(_clientOptions?.TargetHost));
+        }
+
+        try
+        {
+            return IsServer ? (socket.LocalEndPoint, null) : (socket.RemoteEndPoint, NullIfEmpty(_clientOptions?.TargetHost));
+        }
+        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            return (null, null);
+        }
+
+        static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    private async Task HandshakeWithTimeoutAsync(CancellationToken cancellationToken)
+    {
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         if (_handshakeTimeout is not { } timeout)
         {

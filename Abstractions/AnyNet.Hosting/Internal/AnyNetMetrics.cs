@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Net;
+using AnyNet.Diagnostics.Internal;
 
 namespace AnyNet.Hosting.Internal;
 
@@ -40,15 +42,18 @@ internal sealed class AnyNetMetrics : IDisposable
 
     public Counter<long> RejectedConnections { get; }
 
-    public static TagList Tags(string backend, string endpoint) => new()
+    /// <summary>The tags of every instrument of one server: its bound endpoint in OpenTelemetry's terms, and the backend.</summary>
+    public static TagList Tags(string backend, EndPoint localEndPoint)
     {
-        { AnyNetInstrumentation.BackendTag, backend },
-        { AnyNetInstrumentation.EndpointTag, endpoint },
-    };
+        var tags = default(TagList);
+        Telemetry.AddEndPointTags(ref tags, localEndPoint);
+        tags.Add(AnyNetInstrumentation.BackendTag, backend);
+        return tags;
+    }
 
     public static TagList WithError(TagList tags, Exception error)
     {
-        tags.Add(AnyNetInstrumentation.ErrorTypeTag, error.GetType().FullName);
+        tags.Add(AnyNetInstrumentation.ErrorTypeTag, Telemetry.ErrorType(error));
         return tags;
     }
 

@@ -15,6 +15,10 @@ internal sealed class BackendEventLog : EventListener
     private volatile ILogger? _logger;
     private volatile string? _endPoint;
     private volatile string? _serverEndPoint;
+    private volatile bool _backingOff;
+
+    /// <summary>True between the backend's AcceptBackoff and AcceptRecovered events for this listener.</summary>
+    public bool IsBackingOff => _backingOff;
 
     public void Attach(ILogger logger, string listenerEndPoint, string serverEndPoint)
     {
@@ -43,10 +47,12 @@ internal sealed class BackendEventLog : EventListener
         string backend = payload[0] as string ?? "?";
         if (eventData.EventName == nameof(BackendEventSource.AcceptBackoff))
         {
+            _backingOff = true;
             Log.DescriptorsExhausted(logger, _serverEndPoint!, backend, payload[2] is int errno ? errno : 0);
         }
         else if (eventData.EventName == nameof(BackendEventSource.AcceptRecovered))
         {
+            _backingOff = false;
             Log.DescriptorsRecovered(logger, _serverEndPoint!, payload[2] is int count ? count : 0);
         }
     }

@@ -13,7 +13,12 @@ internal sealed class GuardedListener(ISocketListener inner, TimeProvider timePr
     private static readonly TimeSpan s_firstPause = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan s_maxPause = TimeSpan.FromSeconds(1);
 
+    private volatile bool _backingOff;
+
     public EndPoint LocalEndPoint => inner.LocalEndPoint;
+
+    /// <summary>True from a failed accept until the next accept succeeds (what the health check reports as degraded).</summary>
+    public bool IsBackingOff => _backingOff;
 
     public async ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default)
     {
@@ -22,10 +27,13 @@ internal sealed class GuardedListener(ISocketListener inner, TimeProvider timePr
         {
             try
             {
-                return await inner.AcceptAsync(cancellationToken);
+                ISocketStream accepted = await inner.AcceptAsync(cancellationToken);
+                _backingOff = false;
+                return accepted;
             }
             catch (Exception error) when (IsTransient(error))
             {
+                _backingOff = true;
                 onError(error);
             }
 

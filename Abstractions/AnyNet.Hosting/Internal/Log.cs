@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(AnyNetLogEvents.IdleTimeout, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} on {EndPoint} closed: no traffic for {IdleTimeout}")]
     public static partial void IdleTimeout(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string endPoint, TimeSpan idleTimeout);
+
+    [LoggerMessage(AnyNetLogEvents.StaleUnixSocketRemoved, LogLevel.Information, "Removed the stale Unix socket file {Path}: nothing listened on it (a crashed process left it)")]
+    public static partial void StaleUnixSocketRemoved(ILogger logger, string path);
 }

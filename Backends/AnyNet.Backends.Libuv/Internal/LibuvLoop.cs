@@ -31,8 +31,16 @@ internal sealed unsafe partial class LibuvLoop
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private readonly ILoopIdleObserver? _idleObserver;
+    private readonly LoopCounters _counters = LoopCounters.Register("libuv");
     private IntPtr _loop;
     private LoopHandle? _async;
+    private LoopHandle? _idle;
+    private bool _idleStarted;
+    private bool _probingIdle;
+    private int _quietProbes;
+    private bool _idleTimeConfigured;
+    private long _lastPrepare;
+    private ulong _lastIdleNanoseconds;
     private int _wakeRequested;
     private bool _asyncClosed;
     private volatile bool _stopping;
@@ -55,6 +63,7 @@ internal sealed unsafe partial class LibuvLoop
         _async = new LoopHandle(this, Uv.HandleType.Async);
         _ = new LoopHandle(this, Uv.HandleType.Prepare);
         _ = new LoopHandle(this, Uv.HandleType.Check);
+        _idle = new LoopHandle(this, Uv.HandleType.Idle);
         OpenEmfileReserve();
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = threadName };
         _thread.Start();
@@ -70,6 +79,9 @@ internal sealed unsafe partial class LibuvLoop
 
     /// <summary>True once the loop began shutting down: new handles are refused.</summary>
     public bool IsStopping => _stopping;
+
+    /// <summary>Callers of WaitAllTasksBlockedAsync, released when non-blocking polls find the loop idle.</summary>
+    public AllTasksBlockedWaiters BlockedWaiters { get; } = new();
 
     /// <summary>Completes when the loop thread has exited and the loop memory is freed.</summary>
     public Task Exited => _exited.Task;
@@ -301,11 +313,17 @@ internal sealed unsafe partial class LibuvLoop
             }
 
             _loop = IntPtr.Zero;
+            _counters.Dispose();
+
+            // A stopped loop runs nothing more: whoever still waits for that must not wait forever.
+            BlockedWaiters.ReleaseAll();
             _exited.TrySetResult();
         }
         catch (Exception e)
         {
             attachment?.Dispose();
+            _counters.Dispose();
+            BlockedWaiters.ReleaseAll();
             _exited.TrySetException(e);
         }
     }
@@ -354,13 +372,28 @@ internal sealed unsafe partial class LibuvLoop
         // An iteration runs timers, then prepare, the poll (where the async wake-up's callback runs among the I/O
         // callbacks), then check. A deferred result is released in the check phase of a later iteration, so its task
         // resumes only after due timers ran and I/O was polled since, and behind the I/O completions of that poll.
+        if (phase == Uv.HandleType.Idle)
+        {
+            // The idle handle only keeps the poll from blocking while WaitAllTasksBlockedAsync probes.
+            return;
+        }
+
         bool beforePoll = phase == Uv.HandleType.Prepare;
         if (beforePoll)
         {
             _iteration++;
+            _counters.AddIteration();
+            CountBusyTime();
+        }
+        else if (phase == Uv.HandleType.Async)
+        {
+            // Work came from another thread during the poll: this iteration was not idle.
+            _probingIdle = false;
+            _quietProbes = 0;
         }
         else if (phase == Uv.HandleType.Check)
         {
+            CheckIdleProbe();
             while (_deferred.TryPeek(out var deferred) && deferred.Iteration < _iteration)
             {
                 _queue.Enqueue(_deferred.Dequeue().Item);
@@ -368,15 +401,108 @@ internal sealed unsafe partial class LibuvLoop
         }
 
         Drain(DrainBudget);
+        if (!beforePoll)
+        {
+            return;
+        }
+
+        if (!_stopping && BlockedWaiters.HasWaiters && _queue.IsEmpty && _deferred.Count == 0)
+        {
+            // Someone waits for every task to block: this iteration's poll must not block (libuv computes the poll's
+            // timeout after the prepare phase, and an active idle handle makes it zero). Before a test clock may jump.
+            _probingIdle = true;
+            SetIdleHandle(true);
+            return;
+        }
+
+        _probingIdle = false;
+        _quietProbes = 0;
+        SetIdleHandle(false);
 
         // A virtual clock jumps when the loop has nothing left to run and is about to block in the poll.
-        if (beforePoll && _idleObserver is not null && !_stopping)
+        if (_idleObserver is not null && !_stopping)
         {
             while (_queue.IsEmpty && _deferred.Count == 0 && _idleObserver.OnLoopIdle())
             {
                 Drain(DrainBudget);
             }
         }
+    }
+
+    /// <summary>
+    /// After a non-blocking poll: nothing queued means the poll's I/O callbacks resumed no task. Two such polls in a row
+    /// are required, because an I/O callback may run a task inline, and what that task then sent shows only in the next poll.
+    /// </summary>
+    private void CheckIdleProbe()
+    {
+        if (!_probingIdle)
+        {
+            return;
+        }
+
+        _probingIdle = false;
+        if (!_queue.IsEmpty || _deferred.Count > 0)
+        {
+            _quietProbes = 0;
+            return;
+        }
+
+        if (++_quietProbes >= 2)
+        {
+            _quietProbes = 0;
+
+            // Their continuations are queued to this loop and run in the drain that follows.
+            BlockedWaiters.ReleaseAll();
+        }
+    }
+
+    private void SetIdleHandle(bool active)
+    {
+        if (active == _idleStarted || _idle is null || _stopping)
+        {
+            return;
+        }
+
+        int status = active ? Uv.uv_idle_start(_idle.Handle, &OnIdle) : Uv.uv_idle_stop(_idle.Handle);
+        if (status == 0)
+        {
+            _idleStarted = active;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnIdle(IntPtr handle)
+    {
+    }
+
+    /// <summary>
+    /// Adds the time since the last prepare phase that the loop did not spend waiting in the kernel (libuv's own
+    /// measure, uv_metrics_idle_time), while the loop counters are listened to.
+    /// </summary>
+    private void CountBusyTime()
+    {
+        if (!LoopCounters.IsTimingEnabled)
+        {
+            _lastPrepare = 0;
+            return;
+        }
+
+        if (!_idleTimeConfigured)
+        {
+            // Set once, the first time counters are listened to: libuv then times each of its polls (two clock reads).
+            _idleTimeConfigured = Uv.uv_loop_configure(_loop, Uv.UV_METRICS_IDLE_TIME) == 0;
+        }
+
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        ulong idle = _idleTimeConfigured ? Uv.uv_metrics_idle_time(_loop) : 0;
+        if (_lastPrepare != 0)
+        {
+            long waited = (long)((idle - _lastIdleNanoseconds) * (double)System.Diagnostics.Stopwatch.Frequency / 1e9);
+            _counters.AddBusyTime(now - _lastPrepare - waited);
+        }
+
+        _lastPrepare = now;
+        _lastIdleNanoseconds = idle;
     }
 
     private readonly record struct WorkItem(SendOrPostCallback? Callback, object? State, ILoopWork? Work);
@@ -394,6 +520,7 @@ internal sealed unsafe partial class LibuvLoop
             {
                 Uv.HandleType.Async => Uv.uv_async_init(loop.Native, Handle, &OnCallback),
                 Uv.HandleType.Prepare => Uv.uv_prepare_init(loop.Native, Handle),
+                Uv.HandleType.Idle => Uv.uv_idle_init(loop.Native, Handle),
                 _ => Uv.uv_check_init(loop.Native, Handle),
             };
             CompleteInit(status, "uv_loop handle init");

@@ -13,12 +13,15 @@ namespace AnyNet.Backends.Libuv.Internal;
 /// other threads are forwarded to it.
 /// </summary>
 /// <remarks>
-/// Receive: a receive first tries recv(2) on the handle's descriptor (as uv_try_write does for sends); only on EAGAIN
-/// does it wait, and libuv reads only while a receive is pending (uv_read_start when it begins, uv_read_stop when it is
-/// satisfied), straight into the caller's pinned buffer, so nothing is buffered while nobody receives and a slow
-/// reader makes the peer block. A zero-length receive peeks with recv(MSG_PEEK); if nothing is readable it starts
-/// reading with an empty buffer, which libuv answers with UV_ENOBUFS as soon as the socket is readable, without
-/// reading anything.
+/// Receive: a receive first tries recv(2) on the handle's descriptor (as uv_try_write does for sends), unless the last
+/// read proved the socket drained (EAGAIN, or fewer bytes than asked for: epoll(7)); only then does it wait, and libuv
+/// reads straight into the caller's pinned buffer, so nothing is buffered while nobody receives and a slow reader
+/// makes the peer block. Reading (uv_read_start) begins with the first wait and stays on while the application keeps
+/// receiving: when data becomes readable and no receive is pending, the allocation callback hands libuv an empty
+/// buffer, libuv reads nothing and reports UV_ENOBUFS, and only then does the stream stop reading (uv_read_stop). So
+/// a request/response loop costs no uv_read_start/uv_read_stop pair, and so no epoll_ctl, per message. A zero-length
+/// receive peeks with recv(MSG_PEEK); if nothing is readable it waits with an empty buffer, which libuv answers with
+/// UV_ENOBUFS as soon as the socket is readable, without reading anything.
 /// Send: uv_try_write first; what the socket does not take is written with uv_write from a per-stream chunk buffer,
 /// one chunk in flight at a time, so a cancelled send never leaves libuv pointing at the caller's memory.
 /// </remarks>
@@ -36,6 +39,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     // Receive state.
     private bool _reading;
     private bool _peekMode;
+    private bool _drained;
     private bool _eof;
     private int _readError;
 
@@ -64,7 +68,7 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
         : base(loop, isPipe ? Uv.HandleType.NamedPipe : Uv.HandleType.Tcp)
     {
         _isPipe = isPipe;
-        _receive = new PendingReceive<int>(loop, StopReading);
+        _receive = new PendingReceive<int>(loop, EndWait);
         _send = new LoopOperation<bool>(loop);
         int status = isPipe
             ? Uv.uv_pipe_init(loop.Native, Handle, 0)
@@ -190,7 +194,9 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return ValueTask.FromException<int>(UvErrors.Broken(_readError, "receive"));
         }
 
-        int immediate = TryReceive(buffer.Span);
+        // Level-triggered libuv reports data that is already there at the next poll, so skipping the attempt after a
+        // drained read can only delay a receive by one loop turn, never lose it.
+        int immediate = _drained ? -Libc.EAGAIN : TryReceive(buffer.Span);
         if (immediate >= 0)
         {
             return _receive.CompletedAtOnce(immediate);
@@ -246,7 +252,9 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
         if (received < 0)
         {
-            return -Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastPInvokeError();
+            _drained = errno == Libc.EAGAIN;
+            return -errno;
         }
 
         if (received == 0)
@@ -255,10 +263,22 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
             return 0;
         }
 
-        return buffer.IsEmpty ? 0 : (int)received;
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        _drained = received < buffer.Length;
+        return (int)received;
     }
 
-    /// <summary>Ends a wait for data: libuv stops reading (nothing is read while no receive is pending).</summary>
+    /// <summary>
+    /// A wait for data ended (data, the end, an error, a cancellation or a close). Reading stays on: the next receive
+    /// usually follows at once, and libuv itself tells when it does not (see the remarks).
+    /// </summary>
+    private void EndWait() => _peekMode = false;
+
+    /// <summary>Stops libuv reading: data became readable while no receive was pending, or reading is over.</summary>
     private void StopReading()
     {
         _peekMode = false;
@@ -308,7 +328,8 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
     {
         if (nread == Uv.UV_ENOBUFS && _peekMode && _receive.IsPending)
         {
-            // Readable (data, the end, or an error), and nothing consumed: the next receive finds out which.
+            // Readable (data, the end, or an error), and nothing consumed: the next receive finds out which, with recv(2).
+            _drained = false;
             _receive.Complete(0);
             return;
         }
@@ -326,16 +347,20 @@ internal sealed unsafe partial class UvStream : UvHandle, ISocketStream
 
         if (nread > 0)
         {
+            _drained = nread < _receive.Buffer.Length;
             _receive.Complete(nread);
         }
         else if (nread == Uv.UV_EOF)
         {
+            // libuv has stopped reading by itself (uv__stream_eof), as after an error below.
             _eof = true;
+            StopReading();
             _receive.Complete(0);
         }
         else
         {
             _readError = nread;
+            StopReading();
             _receive.Fail(UvErrors.Broken(nread, "receive"));
         }
     }

@@ -24,6 +24,9 @@ internal static unsafe partial class Uv
     public const int UV_EAGAIN = -11;
     public const int UV_ENOBUFS = -105;
 
+    /// <summary>uv_loop_option UV_METRICS_IDLE_TIME (libuv 1.39): the loop accumulates the time it waits in the kernel.</summary>
+    public const int UV_METRICS_IDLE_TIME = 1;
+
     public const int UV_RUN_DEFAULT = 0;
     public const int UV_RUN_NOWAIT = 2;
     public const uint UV_UDP_PARTIAL = 2;
@@ -35,6 +38,7 @@ internal static unsafe partial class Uv
     {
         Async = 1,
         Check = 2,
+        Idle = 6,
         NamedPipe = 7,
         Poll = 8,
         Prepare = 9,
@@ -135,6 +139,14 @@ internal static unsafe partial class Uv
     [LibraryImport(Library)] public static partial int uv_prepare_start(IntPtr handle, delegate* unmanaged<IntPtr, void> cb);
     [LibraryImport(Library)] public static partial int uv_check_init(IntPtr loop, IntPtr handle);
     [LibraryImport(Library)] public static partial int uv_check_start(IntPtr handle, delegate* unmanaged<IntPtr, void> cb);
+    [LibraryImport(Library)] public static partial int uv_idle_init(IntPtr loop, IntPtr handle);
+    [LibraryImport(Library)] public static partial int uv_idle_start(IntPtr handle, delegate* unmanaged<IntPtr, void> cb);
+    [LibraryImport(Library)] public static partial int uv_idle_stop(IntPtr handle);
+
+    // int uv_loop_configure(uv_loop_t*, uv_loop_option, ...): variadic, but UV_METRICS_IDLE_TIME takes no further
+    // argument, and a call with only the fixed arguments is the same call on the x86-64 and AArch64 Linux ABIs.
+    [LibraryImport(Library)] public static partial int uv_loop_configure(IntPtr loop, int option);
+    [LibraryImport(Library)] public static partial ulong uv_metrics_idle_time(IntPtr loop);
 
     [LibraryImport(Library)] public static partial int uv_timer_init(IntPtr loop, IntPtr handle);
     [LibraryImport(Library)] public static partial int uv_timer_start(IntPtr handle, delegate* unmanaged<IntPtr, void> cb, ulong timeout, ulong repeat);

@@ -41,6 +41,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private int _slotCount;
 
     private readonly ILoopIdleObserver? _idleObserver;
+    private readonly LoopCounters _counters = LoopCounters.Register("reactor");
     private int _threadId = -1;
     private bool _precise = Environment.Is64BitProcess; // Timespec below is the 64-bit layout
     private int _sleeping;
@@ -97,6 +98,9 @@ internal sealed unsafe class EventLoop : IDisposable
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
     public bool IsStopped => _stopped;
+
+    /// <summary>Callers of WaitAllTasksBlockedAsync, released when a non-blocking poll finds the loop idle.</summary>
+    public AllTasksBlockedWaiters BlockedWaiters { get; } = new();
 
     /// <summary>Queues <paramref name="callback"/> to run on the loop thread. After the loop has stopped it runs on the thread pool.</summary>
     public void Post(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state, LoopOnly: false));
@@ -347,12 +351,16 @@ internal sealed unsafe class EventLoop : IDisposable
         finally
         {
             attachment?.Dispose();
+            _counters.Dispose();
             lock (_openGate)
             {
                 _stopped = true;
             }
 
             DrainFinal();
+
+            // A stopped loop runs nothing more: whoever still waits for that must not wait forever.
+            BlockedWaiters.ReleaseAll();
             _epoll.Dispose();
             _wakeFd.Dispose();
             NativeMemory.Free(_events);
@@ -363,7 +371,15 @@ internal sealed unsafe class EventLoop : IDisposable
     private void RunOnce()
     {
         long timeout = ComputeTimeout();
-        if (timeout != 0 && _idleObserver is not null && _idleObserver.OnLoopIdle())
+        bool probingIdle = false;
+        if (timeout != 0 && BlockedWaiters.HasWaiters)
+        {
+            // Someone waits for every task to block: poll without blocking, and if that finds nothing to run, they are
+            // (Trio's wait_all_tasks_blocked with a cushion of zero). Before a test clock may jump, as in Trio.
+            timeout = 0;
+            probingIdle = true;
+        }
+        else if (timeout != 0 && _idleObserver is not null && _idleObserver.OnLoopIdle())
         {
             // A test clock moved and fired timers, which may have posted work: look again before blocking.
             timeout = 0;
@@ -380,6 +396,8 @@ internal sealed unsafe class EventLoop : IDisposable
         }
 
         int count = Wait(timeout);
+        long awake = LoopCounters.IsTimingEnabled ? Stopwatch.GetTimestamp() : 0;
+        _counters.AddIteration();
         Volatile.Write(ref _sleeping, 0);
         if (count < 0)
         {
@@ -392,6 +410,7 @@ internal sealed unsafe class EventLoop : IDisposable
             count = 0;
         }
 
+        int ioEvents = 0;
         for (int i = 0; i < count; i++)
         {
             byte* ev = _events + (i * s_eventSize);
@@ -405,6 +424,8 @@ internal sealed unsafe class EventLoop : IDisposable
                 continue;
             }
 
+            ioEvents++;
+
             int slot = (int)(uint)token;
             uint generation = (uint)(token >> 32);
             if (slot < _slotCount && _generations[slot] == generation && _slots[slot] is { } socket)
@@ -414,7 +435,17 @@ internal sealed unsafe class EventLoop : IDisposable
         }
 
         RunTimers();
+        if (probingIdle && ioEvents == 0 && _local.Count == 0 && _remote.IsEmpty)
+        {
+            // Their continuations are queued to this loop and run below.
+            BlockedWaiters.ReleaseAll();
+        }
+
         RunQueued();
+        if (awake != 0)
+        {
+            _counters.AddBusyTime(Stopwatch.GetTimestamp() - awake);
+        }
     }
 
     /// <summary>How long the loop may sleep, in <see cref="Stopwatch"/> ticks; -1 for no limit.</summary>

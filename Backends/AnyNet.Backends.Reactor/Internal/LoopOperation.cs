@@ -58,6 +58,12 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     /// <summary>Tries the syscall: true when finished (with a result or an error), false when it would block.</summary>
     protected abstract bool TryExecute(out T result, out Exception? error);
 
+    /// <summary>
+    /// False when the socket is known to have nothing for this operation yet, so starting it goes straight to waiting
+    /// for epoll instead of spending a syscall on EAGAIN.
+    /// </summary>
+    protected virtual bool WorthTryingAtOnce => true;
+
     // An unexpected failure inside the attempt (an address the decoder does not know...) fails this operation rather
     // than escaping into the loop's dispatch.
     private bool Attempt(out T result, out Exception? error)
@@ -78,7 +84,7 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     protected ValueTask<T> Start(CancellationToken cancellationToken)
     {
         _inUse = 1;
-        if (Attempt(out T result, out Exception? error))
+        if (WorthTryingAtOnce && Attempt(out T result, out Exception? error))
         {
             if (error is null && !Socket.Loop.Context.TryConsumeBudget())
             {
@@ -97,7 +103,7 @@ internal abstract class LoopOperation<T> : LoopOperation, IValueTaskSource<T>, I
     protected ValueTask StartVoid(CancellationToken cancellationToken)
     {
         _inUse = 1;
-        if (Attempt(out T result, out Exception? error))
+        if (WorthTryingAtOnce && Attempt(out T result, out Exception? error))
         {
             if (error is null && !Socket.Loop.Context.TryConsumeBudget())
             {

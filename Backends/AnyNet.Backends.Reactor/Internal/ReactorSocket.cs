@@ -40,6 +40,13 @@ internal abstract unsafe class ReactorSocket
     public bool IsClosed => _closed;
 
     /// <summary>
+    /// False once a receive has seen the socket drained (EAGAIN, or a short read where that proves it, see
+    /// <see cref="StreamSocket"/>); true again with the next readiness edge from epoll. While false, a receive waits for
+    /// epoll at once instead of trying a recv(2) that would only say EAGAIN (loop thread only).
+    /// </summary>
+    public bool MayBeReadable { get; set; } = true;
+
+    /// <summary>
     /// Registers with epoll on the first operation that has to wait: one epoll_ctl for the socket's lifetime, with
     /// every interest at once and edge-triggered, so later waits cost no syscall. Adding reports readiness that is
     /// already there, so nothing that arrived since the EAGAIN is missed.
@@ -50,6 +57,7 @@ internal abstract unsafe class ReactorSocket
     {
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
+            MayBeReadable = true;
             Reader?.OnReady();
         }
 

@@ -50,6 +50,14 @@ internal sealed class ByteQueue
 
     public byte[] Dequeue(int count)
     {
+        if (_offset == 0 && _chunks.TryPeek(out byte[]? head) && head.Length <= count)
+        {
+            // The whole head chunk fits: hand it over instead of copying it (a segment of a big send moves as it was queued).
+            _chunks.Dequeue();
+            Count -= head.Length;
+            return head;
+        }
+
         byte[] result = new byte[Math.Min(count, Count)];
         _ = Dequeue(result);
         return result;

@@ -44,7 +44,7 @@ internal sealed class SimClock(ManualTimeProvider clock, SimLoop loop) : TimePro
             _owner = owner;
             _callback = callback;
             _state = state;
-            _inner = owner.Clock.CreateTimer(static s => ((SimTimer)s!)._callback(((SimTimer)s!)._state), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _inner = owner.Clock.CreateTimer(static s => ((SimTimer)s!).OnFired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
@@ -103,6 +103,40 @@ internal sealed class SimClock(ManualTimeProvider clock, SimLoop loop) : TimePro
                 _callback(_state);
             });
             return true;
+        }
+
+        private void OnFired()
+        {
+            if (!_owner._loop.IsIdleAdvance)
+            {
+                // Fired by an explicit Advance (a test moving the clock): the callback runs before Advance returns, as
+                // the clock promises.
+                _callback(_state);
+                return;
+            }
+
+            // Fired because the loop went idle: the callback (and the continuation of a Task.Delay, which would otherwise
+            // run inline here, in the order the timers were armed) becomes a ready step, ordered by the seed among the
+            // other timers due at the same instant. A change or disposal before that step cancels it.
+            long generation;
+            lock (_gate)
+            {
+                generation = _generation;
+            }
+
+            _owner._loop.Post(static s =>
+            {
+                var (timer, armed) = ((SimTimer, long))s!;
+                lock (timer._gate)
+                {
+                    if (timer._disposed || armed != timer._generation)
+                    {
+                        return;
+                    }
+                }
+
+                timer._callback(timer._state);
+            }, (this, generation));
         }
 
         public void Dispose()

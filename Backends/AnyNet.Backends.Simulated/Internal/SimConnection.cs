@@ -172,8 +172,10 @@ internal sealed class SimConnection
             return;
         }
 
-        TimeSpan delay = Network.StreamDelay(source.Host, target.Host, 0);
-        Network.After(delay, () =>
+        // The reset never overtakes the segments already on the wire from the same end.
+        TimeSpan at = Network.Now + Network.StreamDelay(source.Host, target.Host, 0);
+        TimeSpan lastSegment = Pipes[from].InFlight.Count > 0 ? Pipes[from].LastArrival : TimeSpan.Zero;
+        Network.ScheduleAt(at < lastSegment ? lastSegment : at, () =>
         {
             bool reachable = evenIfCrashed
                 ? target.Host.IsUp && !Network.IsPartitioned(source.Host, target.Host)

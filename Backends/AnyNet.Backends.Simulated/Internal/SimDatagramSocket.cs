@@ -125,6 +125,7 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
         }
 
         _receiving = true;
+        bool waited = false;
         try
         {
             while (true)
@@ -139,10 +140,12 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
                     // As recvfrom(2): the part that does not fit is discarded.
                     int n = Math.Min(next.Data.Length, buffer.Length);
                     next.Data.AsSpan(0, n).CopyTo(buffer.Span);
+                    await Loop.SpendBudgetAsync(waited);
                     return new DatagramReceiveResult(n, next.From);
                 }
 
                 TaskCompletionSource signal = _receiveSignal = SimWait.NewSignal();
+                waited = true;
                 try
                 {
                     await SimWait.WaitAsync(Loop, signal, cancellationToken);

@@ -98,6 +98,7 @@ internal sealed class SimListener : ISocketListener, ISimResource
         }
 
         _accepting = true;
+        bool waited = false;
         try
         {
             while (true)
@@ -112,11 +113,13 @@ internal sealed class SimListener : ISocketListener, ISimResource
                     if (!next.Closed)
                     {
                         Host.Network.Record(Host, $"accept {next.RemoteEndPoint} -> {next.LocalEndPoint}");
+                        await Loop.SpendBudgetAsync(waited);
                         return next;
                     }
                 }
 
                 TaskCompletionSource signal = _acceptSignal = SimWait.NewSignal();
+                waited = true;
                 try
                 {
                     await SimWait.WaitAsync(Loop, signal, cancellationToken);

@@ -14,7 +14,14 @@ internal sealed class SimLoop : IDisposable
     // Jumps shorter than this (loopback deliveries, say) never wait for outside work: no outside work is that urgent.
     private static readonly TimeSpan s_graceThreshold = TimeSpan.FromMilliseconds(1);
 
+    // Marks the execution context of everything that starts on a loop thread. Work that leaves the loop (Task.Run, a
+    // ConfigureAwait(false) continuation, CancelAsync's callbacks, a real thread or timer) carries the context along,
+    // and the runtime reports each time a thread enters or leaves it: so the loop knows, without any guessing, how many
+    // of its escapes are running right now on other threads (AsyncLocal<T> change notifications, ThreadContextChanged).
+    private static readonly AsyncLocal<SimLoop?> s_origin = new(OnOriginChanged);
+
     private readonly List<WorkItem> _ready = [];
+    private readonly List<(long ReadyAtStep, WorkItem Item)> _deferred = [];
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,7 +31,11 @@ internal sealed class SimLoop : IDisposable
     private readonly ManualTimeProvider? _idleObserver;
     private readonly TimeSpan _outsideWorkGrace;
     private readonly Action<string> _reportEscape;
+    private readonly LoopCounters _counters = LoopCounters.Register("sim");
     private int _threadId = -1;
+    private int _outsideRunning;
+    private int _budgetUsed;
+    private bool _idleAdvance;
     private long _lastOutsidePost = long.MinValue / 2;
     private volatile bool _stopRequested;
     private volatile bool _stopped;
@@ -38,7 +49,8 @@ internal sealed class SimLoop : IDisposable
         _reportEscape = reportEscape;
         Context = new SimSynchronizationContext(this);
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = "AnyNet simulation" };
-        _thread.Start();
+        // Without the creator's execution context: the loop's own context is the one its escapes are counted by.
+        _thread.UnsafeStart();
     }
 
     public SimSynchronizationContext Context { get; }
@@ -49,6 +61,12 @@ internal sealed class SimLoop : IDisposable
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
     public bool IsStopped => _stopped;
+
+    /// <summary>True while the clock jumps because the loop is idle (timers fired now should become seeded steps).</summary>
+    public bool IsIdleAdvance => _idleAdvance && IsOnLoopThread;
+
+    /// <summary>Callers of WaitAllTasksBlockedAsync: released whenever the ready set runs empty.</summary>
+    public AllTasksBlockedWaiters BlockedWaiters { get; } = new();
 
     /// <summary>Queues work. From the loop thread it joins the ready set; from another thread it is an escape unless <paramref name="entry"/>.</summary>
     public void Post(SendOrPostCallback callback, object? state, bool entry = false)
@@ -62,7 +80,7 @@ internal sealed class SimLoop : IDisposable
 
         if (_stopped)
         {
-            _ = _exited.Task.ContinueWith(static (_, s) => RunItem((WorkItem)s!), item, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _ = _exited.Task.ContinueWith(static (_, s) => RunStopped((WorkItem)s!), item, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             return;
         }
 
@@ -74,6 +92,41 @@ internal sealed class SimLoop : IDisposable
 
         _remote.Enqueue(item);
         _wake.Set();
+    }
+
+    /// <summary>
+    /// Counts one socket operation that completed at once (loop thread only): true while the step's cooperative budget
+    /// lasts (<see cref="LoopSynchronizationContext.OperationBudget"/> in a row, as on the reactor and libuv loops); false
+    /// when the operation must yield first (<see cref="YieldAsync"/>), which also starts a new budget.
+    /// </summary>
+    public bool TryConsumeBudget()
+    {
+        if (_budgetUsed < LoopSynchronizationContext.OperationBudget)
+        {
+            _budgetUsed++;
+            return true;
+        }
+
+        _budgetUsed = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// For an operation about to complete: nothing when it <paramref name="waited"/> (its step has a budget of its own)
+    /// or the budget lasts, otherwise <see cref="YieldAsync"/>.
+    /// </summary>
+    public Task SpendBudgetAsync(bool waited) => waited || TryConsumeBudget() ? Task.CompletedTask : YieldAsync();
+
+    /// <summary>
+    /// Completes once every task that is ready now has had its turn: the yield of an operation that used up the budget,
+    /// so a tight loop over a fast socket cannot starve the others (a random pick alone could keep choosing it).
+    /// </summary>
+    public Task YieldAsync()
+    {
+        // No RunContinuationsAsynchronously: the waiting operation continues inline in the deferred step itself.
+        var turn = new TaskCompletionSource();
+        _deferred.Add((Steps + _ready.Count, new WorkItem(static t => ((TaskCompletionSource)t!).SetResult(), turn)));
+        return turn.Task;
     }
 
     /// <summary>Runs <paramref name="action"/> now when on the loop thread, otherwise posts it.</summary>
@@ -168,6 +221,7 @@ internal sealed class SimLoop : IDisposable
     {
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         SynchronizationContext.SetSynchronizationContext(Context);
+        s_origin.Value = this;
         IDisposable? attachment = ((ILoopIdleObserver?)_idleObserver)?.AttachLoop(Context);
         try
         {
@@ -179,10 +233,15 @@ internal sealed class SimLoop : IDisposable
         finally
         {
             attachment?.Dispose();
+            _counters.Dispose();
             _stopped = true;
-            while (_ready.Count > 0 || !_remote.IsEmpty)
+
+            // A stopped simulation runs nothing more: whoever still waits for that must not wait forever.
+            BlockedWaiters.ReleaseAll();
+            while (_ready.Count > 0 || !_remote.IsEmpty || _deferred.Count > 0)
             {
                 DrainRemote();
+                ReleaseDeferred();
                 if (_ready.Count > 0)
                 {
                     WorkItem item = _ready[0];
@@ -198,30 +257,25 @@ internal sealed class SimLoop : IDisposable
     private void RunOnce()
     {
         DrainRemote();
+        ReleaseDeferred();
+        if (_ready.Count == 0 && BlockedWaiters.HasWaiters)
+        {
+            // Every task waits, and someone waits for exactly that: release them before the clock may jump (as Trio
+            // runs wait_all_tasks_blocked before its autojump clock). Their continuations join the ready set.
+            BlockedWaiters.ReleaseAll();
+            return;
+        }
+
         if (_ready.Count == 0)
         {
             // Idle: every task waits. Let the clock jump to the next timer (a sleep, a deadline or a network delivery).
             if (_outsideWorkGrace > TimeSpan.Zero && _idleObserver is { AutoAdvance: true, NextTimerDue: { } due }
-                && due - _idleObserver.GetUtcNow() >= s_graceThreshold)
+                && due - _idleObserver.GetUtcNow() >= s_graceThreshold && WaitForOutsideWork())
             {
-                // Before time jumps, give work running outside the simulation (a CancelAsync callback on the thread
-                // pool, say) a moment to come back, so that it is not overtaken by a timeout it should have beaten.
-                // While outside threads are busy with the simulation (a generic host stopping, say), they get longer.
-                bool outsideActive = Environment.TickCount64 - Volatile.Read(ref _lastOutsidePost) < 1000;
-                TimeSpan grace = outsideActive ? _outsideWorkGrace * 10 : _outsideWorkGrace;
-                _wake.Reset();
-                if (_remote.IsEmpty && _wake.Wait(grace))
-                {
-                    return;
-                }
-
-                if (!_remote.IsEmpty)
-                {
-                    return;
-                }
+                return;
             }
 
-            if (_idleObserver is not null && ((ILoopIdleObserver)_idleObserver).OnLoopIdle())
+            if (_idleObserver is not null && AdvanceIdleClock())
             {
                 return;
             }
@@ -249,7 +303,113 @@ internal sealed class SimLoop : IDisposable
         }
 
         Steps++;
-        RunItem(next);
+        _counters.AddIteration();
+        if (LoopCounters.IsTimingEnabled)
+        {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            RunItem(next);
+            _counters.AddBusyTime(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
+        else
+        {
+            RunItem(next);
+        }
+    }
+
+    /// <summary>
+    /// Before time jumps, lets work that left the simulation and is still under way (a CancelAsync callback on the thread
+    /// pool, a thread of RunOnThreadAsync, a ConfigureAwait(false) continuation) come back, so that it is not overtaken by
+    /// a timeout it should have beaten. Waits only while there is such work: a thread running in the loop's execution
+    /// context, or thread-pool work queued and not started yet (which may be the loop's: the pool cannot say whose).
+    /// Gives up after the grace period (ten times longer while outside work came back within the last second: a generic
+    /// host stopping hops through the pool many times), so that outside work that itself waits for the clock cannot
+    /// stall it. Returns true when work arrived.
+    /// </summary>
+    private bool WaitForOutsideWork()
+    {
+        if (!OutsideWorkPending())
+        {
+            return false;
+        }
+
+        bool outsideActive = Environment.TickCount64 - Volatile.Read(ref _lastOutsidePost) < 1000;
+        long limit = (long)(outsideActive ? _outsideWorkGrace * 10 : _outsideWorkGrace).TotalMilliseconds;
+        long start = Environment.TickCount64;
+        do
+        {
+            _wake.Reset();
+            if (!_remote.IsEmpty || _wake.Wait(1))
+            {
+                return true;
+            }
+        }
+        while (OutsideWorkPending() && Environment.TickCount64 - start < limit);
+
+        return !_remote.IsEmpty;
+    }
+
+    private bool OutsideWorkPending()
+    {
+        // Twice, a moment apart: a pool thread that has just taken a work item has not entered its context yet.
+        for (int look = 0; look < 2; look++)
+        {
+            if (Volatile.Read(ref _outsideRunning) > 0 || ThreadPool.PendingWorkItemCount > 0)
+            {
+                return true;
+            }
+
+            Thread.Yield();
+        }
+
+        return false;
+    }
+
+    // Timers fired by an idle jump hand their callbacks to the scheduler as ready work (SimClock), so that the seed, not
+    // the order they were armed in, decides which of the timers due at one instant runs first.
+    private bool AdvanceIdleClock()
+    {
+        _idleAdvance = true;
+        try
+        {
+            return ((ILoopIdleObserver)_idleObserver!).OnLoopIdle();
+        }
+        finally
+        {
+            _idleAdvance = false;
+        }
+    }
+
+    private static void OnOriginChanged(AsyncLocalValueChangedArgs<SimLoop?> change)
+    {
+        if (!change.ThreadContextChanged)
+        {
+            return;
+        }
+
+        // On the loop thread itself contexts come and go all the time; only other threads are outside work.
+        if (change.PreviousValue is { } left && !left.IsOnLoopThread)
+        {
+            Interlocked.Decrement(ref left._outsideRunning);
+        }
+
+        if (change.CurrentValue is { } entered && !entered.IsOnLoopThread)
+        {
+            Interlocked.Increment(ref entered._outsideRunning);
+        }
+    }
+
+    private void ReleaseDeferred()
+    {
+        // A deferred item becomes ready once as many steps have run as there were ready items when it yielded, or at
+        // once when nothing else is ready.
+        for (int i = 0; i < _deferred.Count; i++)
+        {
+            if (_deferred[i].ReadyAtStep <= Steps || _ready.Count == 0)
+            {
+                _ready.Add(_deferred[i].Item);
+                _deferred.RemoveAt(i--);
+            }
+        }
     }
 
     private void DrainRemote()
@@ -260,7 +420,14 @@ internal sealed class SimLoop : IDisposable
         }
     }
 
-    private static void RunItem(WorkItem item)
+    private void RunItem(WorkItem item)
+    {
+        // Each step starts with a fresh cooperative budget.
+        _budgetUsed = 0;
+        RunStopped(item);
+    }
+
+    private static void RunStopped(WorkItem item)
     {
         try
         {

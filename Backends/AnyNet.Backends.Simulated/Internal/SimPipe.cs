@@ -29,6 +29,14 @@ internal sealed class SimPipe
 
     public bool HasUnacknowledgedData => SendQueue.Count > 0 || InFlight.Count > 0 || (EofRequested && !FinSent);
 
+    /// <summary>Drops what has not arrived yet; what already sits in the receive buffer stays readable (as on Linux after a reset).</summary>
+    public void ClearInTransit()
+    {
+        SendQueue.Clear();
+        InFlight.Clear();
+        InFlightBytes = 0;
+    }
+
     public void Clear()
     {
         SendQueue.Clear();

@@ -117,9 +117,11 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
 
         if (Incoming.Received.Count > 0)
         {
+            // Linux: the unsent bytes are dropped and a reset follows what is already on the wire (the peer still reads
+            // that first, then sees the reset).
             Connection.Network.Record(Host, $"{Connection.Kind}#{Connection.Id} closed with unread data at {LocalEndPoint}: reset");
             Dead = true;
-            Outgoing.Clear();
+            Outgoing.SendQueue.Clear();
             Incoming.Clear();
             Connection.SendReset(Index, evenIfCrashed: false);
             return;
@@ -156,7 +158,9 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
         Error = new SocketException((int)error, $"{Connection.Kind} connection {LocalEndPoint} -> {RemoteEndPoint}: {why}");
         Dead = error == SocketError.ConnectionReset;
         Outgoing.Clear();
-        Incoming.Clear();
+        // What arrived before the reset or the timeout is still read first (tcp_recvmsg returns queued data before
+        // the socket's error).
+        Incoming.ClearInTransit();
         FailWaiters(SocketErrorsBroken(Error));
     }
 
@@ -213,36 +217,41 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
         }
 
         _receiving = true;
+        bool waited = false;
         try
         {
             while (true)
             {
                 ThrowIfClosed();
-                if (Error is not null)
+                SimPipe incoming = Incoming;
+                if (Error is not null && incoming.Received.Count == 0)
                 {
                     throw SocketErrors.Broken(Error);
                 }
 
-                SimPipe incoming = Incoming;
                 if (incoming.Received.Count > 0)
                 {
                     if (buffer.IsEmpty)
                     {
+                        await Loop.SpendBudgetAsync(waited);
                         return 0;
                     }
 
                     int n = incoming.Received.Dequeue(buffer.Span);
                     // The window opened: the peer may send more.
                     Connection.Pump(1 - Index);
+                    await Loop.SpendBudgetAsync(waited);
                     return n;
                 }
 
                 if (incoming.FinReceived)
                 {
+                    await Loop.SpendBudgetAsync(waited);
                     return 0;
                 }
 
                 TaskCompletionSource signal = _receiveSignal = SimWait.NewSignal();
+                waited = true;
                 try
                 {
                     await SimWait.WaitAsync(Loop, signal, cancellationToken);
@@ -277,6 +286,7 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
         }
 
         _sending = true;
+        bool waited = false;
         try
         {
             int offset = 0;
@@ -300,6 +310,7 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
 
                 if (offset == data.Length)
                 {
+                    await Loop.SpendBudgetAsync(waited);
                     return;
                 }
 
@@ -309,6 +320,7 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
                 }
 
                 TaskCompletionSource signal = _sendSignal = SimWait.NewSignal();
+                waited = true;
                 try
                 {
                     await SimWait.WaitAsync(Loop, signal, cancellationToken);

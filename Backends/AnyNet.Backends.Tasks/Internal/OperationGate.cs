@@ -13,5 +13,8 @@ internal struct OperationGate
         }
     }
 
+    /// <summary>Lets the operation in, or returns false when one of its kind is already running.</summary>
+    public bool TryEnter() => Interlocked.Exchange(ref _busy, 1) == 0;
+
     public void Exit() => Volatile.Write(ref _busy, 0);
 }

@@ -1,18 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace AnyNet.Backends.Tasks.Internal;
 
 /// <summary>
 /// A connected TCP or Unix stream socket over System.Net.Sockets' ValueTask APIs. Those APIs reuse one cached
-/// awaitable per direction, and the async methods here use the pooling builder, so a steady-state receive or send
-/// allocates nothing.
+/// awaitable per direction; an operation they finish at once returns its result directly, and one that waits is handed
+/// to the caller through this stream's own reusable awaitable (<see cref="StreamReceive"/>, <see cref="StreamSend"/>), so
+/// a steady-state receive or send allocates nothing and costs one callback more than a plain socket's, not an async
+/// method's state machine.
 /// </summary>
 internal sealed class SocketStream : ISocketStream
 {
     private readonly Socket _socket;
+    private readonly StreamReceive _receive;
+    private readonly StreamSend _send;
     private OperationGate _receiveGate;
     private OperationGate _sendGate;
     private volatile bool _closed;
@@ -21,6 +24,8 @@ internal sealed class SocketStream : ISocketStream
     public SocketStream(Socket socket)
     {
         _socket = socket;
+        _receive = new StreamReceive(this);
+        _send = new StreamSend(this, socket);
         LocalEndPoint = socket.LocalEndPoint!;
         RemoteEndPoint = socket.RemoteEndPoint!;
     }
@@ -29,50 +34,98 @@ internal sealed class SocketStream : ISocketStream
 
     public EndPoint RemoteEndPoint { get; }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
-        cancellationToken.ThrowIfCancellationRequested();
-        _receiveGate.Enter("receiving");
-        try
+        if (_closed)
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            return ValueTask.FromException<int>(ClosedError());
         }
-        catch (Exception error) when (SocketFailures.Translate(error, _closed, "stream") is { } translated)
-        {
-            throw translated;
-        }
-        finally
-        {
-            _receiveGate.Exit();
-        }
-    }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        ThrowIfClosed();
-        ThrowIfEofSent();
-        cancellationToken.ThrowIfCancellationRequested();
-        _sendGate.Enter("sending");
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (!_receiveGate.TryEnter())
+        {
+            return ValueTask.FromException<int>(BusyResourceException.For("receiving"));
+        }
+
+        ValueTask<int> pending;
         try
         {
-            while (!data.IsEmpty)
+            pending = _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (pending.IsCompleted)
             {
-                int sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
-                data = data[sent..];
+                // Finished at once (data was there): no awaitable of ours is involved.
+                int received = pending.GetAwaiter().GetResult();
+                _receiveGate.Exit();
+                return new ValueTask<int>(received);
             }
         }
-        catch (Exception error) when (SocketFailures.Translate(error, _closed, "stream") is { } translated)
+        catch (Exception error)
         {
-            throw translated;
+            _receiveGate.Exit();
+            return ValueTask.FromException<int>(Translate(error));
         }
-        finally
+
+        return _receive.Forward(pending);
+    }
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (_closed)
+        {
+            return ValueTask.FromException(ClosedError());
+        }
+
+        if (_eofSent)
+        {
+            return ValueTask.FromException(new ClosedResourceException("This stream's sending side was closed by SendEofAsync."));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!_sendGate.TryEnter())
+        {
+            return ValueTask.FromException(BusyResourceException.For("sending"));
+        }
+
+        try
+        {
+            // On Linux a stream send finishes only when every byte went (or failed); the loop is for anywhere else.
+            while (!data.IsEmpty)
+            {
+                ValueTask<int> pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+                if (!pending.IsCompleted)
+                {
+                    return _send.Forward(pending, data, cancellationToken);
+                }
+
+                data = data[pending.GetAwaiter().GetResult()..];
+            }
+        }
+        catch (Exception error)
         {
             _sendGate.Exit();
+            return ValueTask.FromException(Translate(error));
         }
+
+        _sendGate.Exit();
+        return ValueTask.CompletedTask;
     }
+
+    /// <summary>Opens the receive gate once the caller has taken the result of a receive that waited.</summary>
+    internal void ExitReceive() => _receiveGate.Exit();
+
+    /// <summary>Opens the send gate once the caller has taken the result of a send that waited.</summary>
+    internal void ExitSend() => _sendGate.Exit();
+
+    /// <summary>AnyNet's exception for a failure of the runtime's socket operation (see <see cref="SocketFailures.Translate"/>).</summary>
+    internal Exception Translate(Exception error) => SocketFailures.Translate(error, _closed, "stream") ?? error;
 
     public ValueTask SendEofAsync(CancellationToken cancellationToken = default)
     {
@@ -121,16 +174,10 @@ internal sealed class SocketStream : ISocketStream
     {
         if (_closed)
         {
-            throw new ClosedResourceException("This stream was closed.");
+            throw ClosedError();
         }
     }
 
-    private void ThrowIfEofSent()
-    {
-        if (_eofSent)
-        {
-            throw new ClosedResourceException("This stream's sending side was closed by SendEofAsync.");
-        }
-    }
+    private static ClosedResourceException ClosedError() => new("This stream was closed.");
 
 }

@@ -27,14 +27,16 @@ public sealed class SimulatedFixture : IVirtualTimeBackendFixture
             return machine.CreateProcess();
         }
 
-        // The suite cancels through CancelAsync (callbacks on the thread pool) and waits for real threads: give that
-        // work a moment before virtual time jumps. The suite's Unix tests look for the socket file: mirror the paths.
+        // The suite cancels through CancelAsync (callbacks on the thread pool) and waits for real threads: while such
+        // work is under way, virtual time waits for it (up to the grace, generous for a loaded machine running tests in
+        // parallel; with no outside work there is no wait at all). ANYNET_SIM_GRACE_MS changes it. The suite's Unix
+        // tests look for the socket file: mirror the paths.
         SimulatedHost host = SimulatedHost.CreateStandalone(new SimulatedNetworkOptions
         {
             Seed = s_seed,
             Clock = clock,
             MirrorUnixPathsToFileSystem = true,
-            OutsideWorkGrace = TimeSpan.FromMilliseconds(10),
+            OutsideWorkGrace = TimeSpan.FromMilliseconds(int.TryParse(Environment.GetEnvironmentVariable("ANYNET_SIM_GRACE_MS"), out int grace) ? grace : 25),
             // Local round trips take a little virtual time, as they take a little real time (a served connection has a duration).
             LoopbackLatency = clock is null ? TimeSpan.FromMicroseconds(10) : TimeSpan.Zero,
         });

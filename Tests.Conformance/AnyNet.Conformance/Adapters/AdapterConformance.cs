@@ -243,6 +243,7 @@ public abstract class AdapterConformance<TFixture> : ConformanceTest<TFixture>
     [SkippableFact]
     public virtual Task A_NetworkStream_as_a_byte_stream_half_closes_with_shutdown() => RunAsync(async (backend, token) =>
     {
+        Skip.IfNot(backend.Capabilities.HasFlag(BackendCapabilities.OperatingSystemSockets), $"skipped: the '{backend.Name}' backend does not declare OperatingSystemSockets (the client is a System.Net.Sockets socket).");
         await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
         ValueTask<ISocketStream> accept = listener.AcceptAsync(token);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

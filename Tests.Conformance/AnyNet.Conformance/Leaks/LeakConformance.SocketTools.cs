@@ -47,11 +47,12 @@ public abstract partial class LeakConformance<TFixture>
         await multi.DisposeAsync();
         await Assert.ThrowsAsync<NameResolutionException>(async () => await backend.ListenTcpAsync("no-such-host.invalid", 0, cancellationToken: token));
 
-        // A failed bind on a later address closes the listeners bound before it.
-        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        taken.Listen();
-        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
-        Assert.Throws<SocketException>(() => backend.ListenTcp([System.Net.IPAddress.Parse("127.0.0.2"), System.Net.IPAddress.Loopback], port));
+        // A failed bind on a later address closes the listeners bound before it: the first address's port is free again.
+        // (The port is taken through the backend, so that a simulated network, whose ports are its own, sees it taken.)
+        await using ISocketListener taken = backend.ListenTcp(StreamTestHelpers.Loopback4);
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint).Port;
+        var other = System.Net.IPAddress.Parse("127.0.0.2");
+        Assert.Throws<SocketException>(() => backend.ListenTcp([other, System.Net.IPAddress.Loopback], port));
+        await using ISocketListener again = backend.ListenTcp(new System.Net.IPEndPoint(other, port));
     });
 }

@@ -15,6 +15,7 @@ public abstract class KeepAliveConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task Accepted_connections_carry_the_keepalive_settings_of_the_listener() => RunAsync(async (backend, token) =>
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "skipped: the options are read back through /proc/self/fd and getsockopt(2) (Linux).");
+        RequireOperatingSystemSockets(backend);
         var keepAlive = new TcpKeepAlive { Idle = TimeSpan.FromSeconds(7), Interval = TimeSpan.FromSeconds(3), ProbeCount = 4 };
         await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4, new ListenOptions { KeepAlive = keepAlive });
         (ISocketStream client, ISocketStream server) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
@@ -33,6 +34,7 @@ public abstract class KeepAliveConformance<TFixture> : ConformanceTest<TFixture>
     public virtual Task Without_the_option_keepalive_stays_off() => RunAsync(async (backend, token) =>
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "skipped: the options are read back through /proc/self/fd and getsockopt(2) (Linux).");
+        RequireOperatingSystemSockets(backend);
         await using ISocketListener listener = backend.ListenTcp(StreamTestHelpers.Loopback4);
         (ISocketStream client, ISocketStream server) = await StreamTestHelpers.ConnectPairAsync(backend, listener, token);
         await using (client)
@@ -52,4 +54,8 @@ public abstract class KeepAliveConformance<TFixture> : ConformanceTest<TFixture>
         Assert.Equal(nameof(TcpKeepAlive.Idle), error.ParamName);
         return Task.CompletedTask;
     });
+
+    // A simulated socket has no descriptor to read the kernel's options from (the check of refused values still runs there).
+    private static void RequireOperatingSystemSockets(IAsyncBackend backend) =>
+        Skip.IfNot(backend.Capabilities.HasFlag(BackendCapabilities.OperatingSystemSockets), $"skipped: the '{backend.Name}' backend does not declare OperatingSystemSockets (the options are read back with getsockopt(2) from the socket's file descriptor).");
 }

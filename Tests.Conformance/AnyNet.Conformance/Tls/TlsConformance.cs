@@ -226,6 +226,7 @@ public abstract class TlsConformance<TFixture> : ConformanceTest<TFixture>
     {
         string? openssl = FindOnPath("openssl");
         Skip.If(openssl is null, "skipped: openssl is not installed (apt-get install -y openssl)");
+        Skip.IfNot(backend.Capabilities.HasFlag(BackendCapabilities.OperatingSystemSockets), $"skipped: the '{backend.Name}' backend does not declare OperatingSystemSockets (openssl s_client is another process, which reaches only OS sockets).");
         string caFile = Path.Combine(Path.GetTempPath(), $"anynet-ca-{Guid.NewGuid():N}.pem");
         await File.WriteAllTextAsync(caFile, TestCertificates.ToPem(TestCertificates.Localhost), token);
         try

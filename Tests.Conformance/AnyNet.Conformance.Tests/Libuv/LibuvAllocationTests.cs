@@ -1,0 +1,5 @@
+using AnyNet.Conformance;
+
+namespace AnyNet.Conformance.Tests.Libuv;
+
+public sealed class LibuvAllocationTests : AllocationConformance<LibuvFixture>;

@@ -1,0 +1,5 @@
+using AnyNet.Conformance;
+
+namespace AnyNet.Conformance.Tests.Reactor;
+
+public sealed class ReactorAllocationTests : AllocationConformance<ReactorFixture>;

@@ -1,0 +1,5 @@
+using AnyNet.Conformance;
+
+namespace AnyNet.Conformance.Tests.Tasks;
+
+public sealed class TasksAllocationTests : AllocationConformance<TasksFixture>;
