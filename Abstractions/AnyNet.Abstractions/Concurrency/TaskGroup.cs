@@ -272,7 +272,7 @@ public sealed class TaskGroup
         }
         catch (Exception error)
         {
-            bool cancelled = error is OperationCanceledException && handle.Token.IsCancellationRequested;
+            bool cancelled = error is OperationCanceledException && (handle.Token.IsCancellationRequested || Token.IsCancellationRequested);
             handle.Fail(error, cancelled);
             Report(error, handle.Token);
         }
@@ -315,7 +315,11 @@ public sealed class TaskGroup
     {
         // A cancellation we asked for is not an error; anything else (including a cancellation from a token the
         // group knows nothing of) is, and cancels the rest of the group.
-        if (error is OperationCanceledException && token.IsCancellationRequested)
+        // The group's own token counts too: a child's token is linked to it, but the link is one of the group token's
+        // callbacks, which run newest first and, when the group is cancelled from another thread (another loop,
+        // CancelAsync), while the child already ends. A child that ended by the group's cancellation in that window
+        // must not count as failed.
+        if (error is OperationCanceledException && (token.IsCancellationRequested || Token.IsCancellationRequested))
         {
             return;
         }

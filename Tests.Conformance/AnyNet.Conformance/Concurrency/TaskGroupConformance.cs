@@ -3,7 +3,7 @@ using Xunit;
 namespace AnyNet.Conformance;
 
 /// <summary>Task groups (nurseries): start, wait, cancel-on-failure, error aggregation, StartAsync.</summary>
-public abstract class TaskGroupConformance<TFixture> : ConformanceTest<TFixture>
+public abstract partial class TaskGroupConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
 {
     [ThreadStatic]
