@@ -47,6 +47,13 @@ internal abstract unsafe class ReactorSocket
     public bool MayBeReadable { get; set; } = true;
 
     /// <summary>
+    /// True once epoll reported the peer's end (EPOLLRDHUP, EPOLLHUP or EPOLLERR; loop thread only). From then on a short
+    /// read no longer proves the socket drained: the FIN sits behind the data, recv(2) returns 0 only on the next call,
+    /// and with edge triggering its edge may already have been delivered, so no later event would wake a waiting receive.
+    /// </summary>
+    public bool PeerEndSeen { get; private set; }
+
+    /// <summary>
     /// Registers with epoll on the first operation that has to wait: one epoll_ctl for the socket's lifetime, with
     /// every interest at once and edge-triggered, so later waits cost no syscall. Adding reports readiness that is
     /// already there, so nothing that arrived since the EAGAIN is missed.
@@ -58,6 +65,7 @@ internal abstract unsafe class ReactorSocket
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
             MayBeReadable = true;
+            PeerEndSeen |= (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0;
             Reader?.OnReady();
         }
 

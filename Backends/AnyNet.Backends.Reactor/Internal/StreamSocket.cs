@@ -262,7 +262,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, IFdPassingStream
 
                 if (received >= 0)
                 {
-                    if (received > 0 && received < span.Length && _stream._shortReadDrains)
+                    if (received > 0 && received < span.Length && _stream._shortReadDrains && !_stream.PeerEndSeen)
                     {
                         _stream.MayBeReadable = false;
                     }
