@@ -7,7 +7,7 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
 {
     private readonly Queue<(byte[] Data, EndPoint From)> _queue = new();
     private readonly Action _unregister;
-    private TaskCompletionSource? _receiveSignal;
+    private readonly SimWaiterSlot _receiver = new();
     private bool _receiving;
 
     public SimDatagramSocket(SimulatedHost host, EndPoint localEndPoint, EndPoint? remoteEndPoint, bool isUnix, Action unregister)
@@ -54,7 +54,7 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
 
         _queue.Enqueue((data, from));
         Host.Network.Record(Host, $"datagram of {data.Length} bytes {from} -> {LocalEndPoint}");
-        SimWait.Wake(ref _receiveSignal);
+        _receiver.Wake();
     }
 
     public ValueTask<DatagramReceiveResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -106,9 +106,7 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
         _unregister();
         Host.Untrack(this);
         _queue.Clear();
-        TaskCompletionSource? waiter = _receiveSignal;
-        _receiveSignal = null;
-        waiter?.TrySetException(new ClosedResourceException("The socket was closed."));
+        _receiver.Fail(new ClosedResourceException("The socket was closed."));
     }
 
     private async Task<DatagramReceiveResult> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -144,19 +142,8 @@ internal sealed class SimDatagramSocket : IDatagramSocket, ISimResource
                     return new DatagramReceiveResult(n, next.From);
                 }
 
-                TaskCompletionSource signal = _receiveSignal = SimWait.NewSignal();
                 waited = true;
-                try
-                {
-                    await SimWait.WaitAsync(Loop, signal, cancellationToken);
-                }
-                finally
-                {
-                    if (ReferenceEquals(_receiveSignal, signal))
-                    {
-                        _receiveSignal = null;
-                    }
-                }
+                await _receiver.WaitAsync(Loop, cancellationToken);
             }
         }
         finally

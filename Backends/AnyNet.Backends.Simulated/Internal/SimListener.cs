@@ -7,7 +7,7 @@ internal sealed class SimListener : ISocketListener, ISimResource
 {
     private readonly Queue<SimStreamSocket> _pending = new();
     private readonly Action _unregister;
-    private TaskCompletionSource? _acceptSignal;
+    private readonly SimWaiterSlot _acceptor = new();
     private bool _accepting;
 
     public SimListener(SimulatedHost host, EndPoint localEndPoint, int backlog, Action unregister)
@@ -35,7 +35,7 @@ internal sealed class SimListener : ISocketListener, ISimResource
     public void Enqueue(SimStreamSocket server)
     {
         _pending.Enqueue(server);
-        SimWait.Wake(ref _acceptSignal);
+        _acceptor.Wake();
     }
 
     public ValueTask<ISocketStream> AcceptAsync(CancellationToken cancellationToken = default)
@@ -68,9 +68,7 @@ internal sealed class SimListener : ISocketListener, ISimResource
         _unregister();
         Host.Untrack(this);
         Host.Network.Record(Host, $"stop listening on {LocalEndPoint}");
-        TaskCompletionSource? waiter = _acceptSignal;
-        _acceptSignal = null;
-        waiter?.TrySetException(new ClosedResourceException("The listener was closed."));
+        _acceptor.Fail(new ClosedResourceException("The listener was closed."));
         while (_pending.TryDequeue(out SimStreamSocket? pending))
         {
             if (crash)
@@ -118,19 +116,8 @@ internal sealed class SimListener : ISocketListener, ISimResource
                     }
                 }
 
-                TaskCompletionSource signal = _acceptSignal = SimWait.NewSignal();
                 waited = true;
-                try
-                {
-                    await SimWait.WaitAsync(Loop, signal, cancellationToken);
-                }
-                finally
-                {
-                    if (ReferenceEquals(_acceptSignal, signal))
-                    {
-                        _acceptSignal = null;
-                    }
-                }
+                await _acceptor.WaitAsync(Loop, cancellationToken);
             }
         }
         finally

@@ -6,8 +6,8 @@ namespace AnyNet.Backends.Simulated.Internal;
 /// <summary>One end of a <see cref="SimConnection"/>: the <see cref="ISocketStream"/> user code holds.</summary>
 internal sealed class SimStreamSocket : ISocketStream, ISimResource
 {
-    private TaskCompletionSource? _receiveSignal;
-    private TaskCompletionSource? _sendSignal;
+    private readonly SimWaiterSlot _receiver = new();
+    private readonly SimWaiterSlot _sender = new();
     private bool _receiving;
     private bool _sending;
 
@@ -183,20 +183,16 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
         }
     }
 
-    public void WakeReceiver() => SimWait.Wake(ref _receiveSignal);
+    public void WakeReceiver() => _receiver.Wake();
 
-    public void WakeSender() => SimWait.Wake(ref _sendSignal);
+    public void WakeSender() => _sender.Wake();
 
     private static BrokenResourceException SocketErrorsBroken(SocketException error) => SocketErrors.Broken(error);
 
     private void FailWaiters(Exception error)
     {
-        TaskCompletionSource? receive = _receiveSignal;
-        TaskCompletionSource? send = _sendSignal;
-        _receiveSignal = null;
-        _sendSignal = null;
-        receive?.TrySetException(error);
-        send?.TrySetException(error);
+        _receiver.Fail(error);
+        _sender.Fail(error);
     }
 
     private void ThrowIfClosed()
@@ -250,19 +246,8 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
                     return 0;
                 }
 
-                TaskCompletionSource signal = _receiveSignal = SimWait.NewSignal();
                 waited = true;
-                try
-                {
-                    await SimWait.WaitAsync(Loop, signal, cancellationToken);
-                }
-                finally
-                {
-                    if (ReferenceEquals(_receiveSignal, signal))
-                    {
-                        _receiveSignal = null;
-                    }
-                }
+                await _receiver.WaitAsync(Loop, cancellationToken);
             }
         }
         finally
@@ -319,19 +304,8 @@ internal sealed class SimStreamSocket : ISocketStream, ISimResource
                     continue;
                 }
 
-                TaskCompletionSource signal = _sendSignal = SimWait.NewSignal();
                 waited = true;
-                try
-                {
-                    await SimWait.WaitAsync(Loop, signal, cancellationToken);
-                }
-                finally
-                {
-                    if (ReferenceEquals(_sendSignal, signal))
-                    {
-                        _sendSignal = null;
-                    }
-                }
+                await _sender.WaitAsync(Loop, cancellationToken);
             }
         }
         finally

@@ -23,11 +23,4 @@ internal static class SimWait
             await signal.Task;
         }
     }
-
-    public static void Wake(ref TaskCompletionSource? signal)
-    {
-        TaskCompletionSource? woken = signal;
-        signal = null;
-        woken?.TrySetResult();
-    }
 }
