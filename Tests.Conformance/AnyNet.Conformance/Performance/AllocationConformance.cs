@@ -17,7 +17,8 @@ namespace AnyNet.Conformance;
 /// </para>
 /// <para>
 /// The tolerance: whatever else the process does (a thread-pool thread starting, a timer of the runtime, the test
-/// runner's own bookkeeping) can only add bytes, so each check takes the least of three measured runs, and allows
+/// runner's own bookkeeping, a thread-pool thread's first use of the shared array pool) can only add bytes, so each
+/// check takes the least of up to ten measured runs (stopping at the first clean one), and allows
 /// <see cref="ToleratedBytes"/> in total for <see cref="RoundTrips"/> round trips. That is under 2 bytes per round trip,
 /// while the smallest object .NET allocates is 24 bytes: one allocation per round trip (or per 12 round trips) fails.
 /// </para>
@@ -33,7 +34,7 @@ public abstract class AllocationConformance<TFixture> : ConformanceTest<TFixture
     protected const long ToleratedBytes = 3072;
 
     private const int WarmUpRoundTrips = 500;
-    private const int Attempts = 3;
+    private const int Attempts = 10;
     private const int MessageSize = 64;
 
     [SkippableFact]
