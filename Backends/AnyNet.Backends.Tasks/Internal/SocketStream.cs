@@ -9,9 +9,8 @@ namespace AnyNet.Backends.Tasks.Internal;
 /// <summary>
 /// A connected TCP or Unix stream socket over System.Net.Sockets' ValueTask APIs. Those APIs reuse one cached
 /// awaitable per direction; an operation they finish at once returns its result directly, and one that waits is handed
-/// to the caller through this stream's own reusable awaitable (<see cref="StreamReceive"/>, <see cref="StreamSend"/>), so
-/// a steady-state receive or send allocates nothing and costs one callback more than a plain socket's, not an async
-/// method's state machine.
+/// to the caller through this stream's own reusable awaitable of that direction (StreamOperations.cs), so a steady-state
+/// receive or send allocates nothing and costs one callback more than a plain socket's, not an async method's state machine.
 /// </summary>
 /// <remarks>
 /// Descriptor passing: sendmsg/recvmsg with SCM_RIGHTS on the socket's descriptor (System.Net.Sockets has no API for
@@ -19,11 +18,11 @@ namespace AnyNet.Backends.Tasks.Internal;
 /// runtime's epoll engine, consuming nothing); a send that finds the socket full waits with poll(2) on a dedicated thread, the
 /// one readiness wait the runtime does not expose.
 /// </remarks>
-internal sealed class SocketStream : IFdPassingStream
+internal sealed partial class SocketStream : IFdPassingStream
 {
     private readonly Socket _socket;
-    private readonly StreamReceive _receive;
-    private readonly StreamSend _send;
+    private readonly Action _onReceiveCompleted;
+    private readonly Action _onSendCompleted;
     private CancellationTokenSource? _closing; // made by the first descriptor send that waits
     private OperationGate _receiveGate;
     private OperationGate _sendGate;
@@ -33,8 +32,8 @@ internal sealed class SocketStream : IFdPassingStream
     public SocketStream(Socket socket)
     {
         _socket = socket;
-        _receive = new StreamReceive(this);
-        _send = new StreamSend(this, socket);
+        _onReceiveCompleted = OnReceiveCompleted;
+        _onSendCompleted = OnSendCompleted;
         LocalEndPoint = socket.LocalEndPoint!;
         RemoteEndPoint = socket.RemoteEndPoint!;
     }
@@ -78,7 +77,7 @@ internal sealed class SocketStream : IFdPassingStream
             return ValueTask.FromException<int>(Translate(error));
         }
 
-        return _receive.Forward(pending);
+        return ForwardReceive(pending);
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
@@ -111,7 +110,7 @@ internal sealed class SocketStream : IFdPassingStream
                 ValueTask<int> pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
                 if (!pending.IsCompleted)
                 {
-                    return _send.Forward(pending, data, cancellationToken);
+                    return ForwardSend(pending, data, cancellationToken);
                 }
 
                 data = data[pending.GetAwaiter().GetResult()..];
@@ -127,14 +126,8 @@ internal sealed class SocketStream : IFdPassingStream
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Opens the receive gate once the caller has taken the result of a receive that waited.</summary>
-    internal void ExitReceive() => _receiveGate.Exit();
-
-    /// <summary>Opens the send gate once the caller has taken the result of a send that waited.</summary>
-    internal void ExitSend() => _sendGate.Exit();
-
     /// <summary>AnyNet's exception for a failure of the runtime's socket operation (see <see cref="SocketFailures.Translate"/>).</summary>
-    internal Exception Translate(Exception error) => SocketFailures.Translate(error, _closed, "stream") ?? error;
+    private Exception Translate(Exception error) => SocketFailures.Translate(error, _closed, "stream") ?? error;
 
     public ValueTask SendEofAsync(CancellationToken cancellationToken = default)
     {

@@ -5,172 +5,152 @@ using System.Threading.Tasks.Sources;
 namespace AnyNet.Backends.Tasks.Internal;
 
 /// <summary>
-/// The receive of a <see cref="SocketStream"/> that System.Net.Sockets could not finish at once: one reusable awaitable
-/// per stream that forwards the completion of the runtime's own awaitable to the caller, translating its errors.
+/// The receive and the send of a <see cref="SocketStream"/> that System.Net.Sockets could not finish at once: the stream
+/// itself is the reusable awaitable of each direction (<see cref="IValueTaskSource{TResult}"/> for receives,
+/// <see cref="IValueTaskSource"/> for sends), forwarding the completion of the runtime's own awaitable to the caller and
+/// translating its errors.
 /// </summary>
 /// <remarks>
 /// It replaces an <c>async</c> wrapper method: that cost a pooled state-machine box, a second <c>MoveNext</c> and the
 /// box's execution-context handling on every operation that waited. Here the runtime's awaitable calls back once, with
-/// no context captured (<c>ConfigureAwait(false)</c>), and the caller's continuation runs from it, under whatever
+/// no context captured (<c>ConfigureAwait(false)</c>), and the caller's continuation runs from it, inline, under whatever
 /// execution and synchronization context the caller's await asked for (<see cref="ManualResetValueTaskSourceCore{T}"/>
-/// honours the flags). The stream's receive gate stays closed until the caller has taken the result, so a second
-/// receive cannot reset this awaitable under the first one's feet.
+/// honours the flags). The stream's gate of each direction stays closed until the caller has taken the result, so a
+/// second operation cannot reset an awaitable under the first one's feet.
+/// The awaitables live in the stream object rather than in one object per direction: a waited message then touches one
+/// object of AnyNet's instead of two, which at 10,000 connections (whose state no longer fits in the caches) is one
+/// cache miss less per message, and an accepted connection allocates two objects fewer.
 /// </remarks>
-internal sealed class StreamReceive : IValueTaskSource<int>
+internal sealed partial class SocketStream : IValueTaskSource<int>, IValueTaskSource
 {
-    private readonly SocketStream _stream;
-    private readonly Action _onSocketCompleted;
-    private ManualResetValueTaskSourceCore<int> _core;
-    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _pending;
-
-    public StreamReceive(SocketStream stream)
-    {
-        _stream = stream;
-        _onSocketCompleted = OnSocketCompleted;
-    }
+    private ManualResetValueTaskSourceCore<int> _receiveCore;
+    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _receivePending;
+    private ManualResetValueTaskSourceCore<bool> _sendCore;
+    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _sendPending;
+    private ReadOnlyMemory<byte> _sendRemaining;
+    private CancellationToken _sendCancellationToken;
 
     /// <summary>Waits for <paramref name="pending"/>, a receive the socket has not finished, on behalf of the caller.</summary>
-    public ValueTask<int> Forward(ValueTask<int> pending)
+    private ValueTask<int> ForwardReceive(ValueTask<int> pending)
     {
-        _core.Reset();
-        short version = _core.Version;
+        _receiveCore.Reset();
+        short version = _receiveCore.Version;
         // The field is set before the callback is hooked up, which may run at once on another thread.
         ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter awaiter = pending.ConfigureAwait(false).GetAwaiter();
-        _pending = awaiter;
-        awaiter.UnsafeOnCompleted(_onSocketCompleted);
+        _receivePending = awaiter;
+        awaiter.UnsafeOnCompleted(_onReceiveCompleted);
         return new ValueTask<int>(this, version);
     }
 
-    private void OnSocketCompleted()
+    private void OnReceiveCompleted()
     {
-        ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter pending = _pending;
-        _pending = default;
+        ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter pending = _receivePending;
+        _receivePending = default;
         try
         {
-            _core.SetResult(pending.GetResult());
+            _receiveCore.SetResult(pending.GetResult());
         }
         catch (Exception error)
         {
-            _core.SetException(_stream.Translate(error));
+            _receiveCore.SetException(Translate(error));
         }
     }
 
-    public int GetResult(short token)
+    int IValueTaskSource<int>.GetResult(short token)
     {
         try
         {
-            return _core.GetResult(token);
+            return _receiveCore.GetResult(token);
         }
         finally
         {
-            _stream.ExitReceive();
+            _receiveGate.Exit();
         }
     }
 
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _receiveCore.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
-}
-
-/// <summary>
-/// The send of a <see cref="SocketStream"/> that System.Net.Sockets could not finish at once (see <see cref="StreamReceive"/>);
-/// it also sends what a partial send left, until everything went or an error ended it.
-/// </summary>
-internal sealed class StreamSend : IValueTaskSource
-{
-    private readonly SocketStream _stream;
-    private readonly Socket _socket;
-    private readonly Action _onSocketCompleted;
-    private ManualResetValueTaskSourceCore<bool> _core;
-    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _pending;
-    private ReadOnlyMemory<byte> _remaining;
-    private CancellationToken _cancellationToken;
-
-    public StreamSend(SocketStream stream, Socket socket)
-    {
-        _stream = stream;
-        _socket = socket;
-        _onSocketCompleted = OnSocketCompleted;
-    }
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _receiveCore.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Waits for <paramref name="pending"/>, a send of <paramref name="data"/> the socket has not finished, then sends the rest.</summary>
-    public ValueTask Forward(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private ValueTask ForwardSend(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        _core.Reset();
-        _remaining = data;
-        _cancellationToken = cancellationToken;
-        short version = _core.Version;
+        _sendCore.Reset();
+        _sendRemaining = data;
+        _sendCancellationToken = cancellationToken;
+        short version = _sendCore.Version;
         // The field is set before the callback is hooked up, which may run at once on another thread.
         ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter awaiter = pending.ConfigureAwait(false).GetAwaiter();
-        _pending = awaiter;
-        awaiter.UnsafeOnCompleted(_onSocketCompleted);
+        _sendPending = awaiter;
+        awaiter.UnsafeOnCompleted(_onSendCompleted);
         return new ValueTask(this, version);
     }
 
-    private void OnSocketCompleted()
+    // Also sends what a partial send left, until everything went or an error ended it.
+    private void OnSendCompleted()
     {
         try
         {
             while (true)
             {
-                ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter pending = _pending;
-                _pending = default;
-                _remaining = _remaining[pending.GetResult()..];
-                if (_remaining.IsEmpty)
+                ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter pending = _sendPending;
+                _sendPending = default;
+                _sendRemaining = _sendRemaining[pending.GetResult()..];
+                if (_sendRemaining.IsEmpty)
                 {
                     break;
                 }
 
-                ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter next = AwaiterOf(_socket.SendAsync(_remaining, SocketFlags.None, _cancellationToken));
-                _pending = next;
+                ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter next = AwaiterOf(_socket.SendAsync(_sendRemaining, SocketFlags.None, _sendCancellationToken));
+                _sendPending = next;
                 if (!next.IsCompleted)
                 {
-                    next.UnsafeOnCompleted(_onSocketCompleted);
+                    next.UnsafeOnCompleted(_onSendCompleted);
                     return;
                 }
             }
         }
         catch (Exception error)
         {
-            Finish(_stream.Translate(error));
+            FinishSend(Translate(error));
             return;
         }
 
-        Finish(null);
+        FinishSend(null);
     }
 
     private static ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter AwaiterOf(ValueTask<int> pending) =>
         pending.ConfigureAwait(false).GetAwaiter();
 
-    private void Finish(Exception? error)
+    private void FinishSend(Exception? error)
     {
-        _remaining = default;
-        _cancellationToken = default;
+        _sendRemaining = default;
+        _sendCancellationToken = default;
         if (error is null)
         {
-            _core.SetResult(true);
+            _sendCore.SetResult(true);
         }
         else
         {
-            _core.SetException(error);
+            _sendCore.SetException(error);
         }
     }
 
-    public void GetResult(short token)
+    void IValueTaskSource.GetResult(short token)
     {
         try
         {
-            _ = _core.GetResult(token);
+            _ = _sendCore.GetResult(token);
         }
         finally
         {
-            _stream.ExitSend();
+            _sendGate.Exit();
         }
     }
 
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _sendCore.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _sendCore.OnCompleted(continuation, state, token, flags);
 }
