@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using AnyNet.AspNetCore.Internal;
-using AnyNet.Hosting;
-using AnyNet.Hosting.Internal;
+using AnyNet.Backends.Libuv;
+using AnyNet.Backends.Reactor;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,8 +14,9 @@ namespace AnyNet.AspNetCore;
 
 /// <summary>
 /// Kestrel's transport over AnyNet: binds <see cref="IPEndPoint"/> and <see cref="UnixDomainSocketEndPoint"/> endpoints
-/// through the application's <see cref="IAsyncBackend"/> (the one <c>AddAnyNet</c> registers), plus, for a loop
-/// backend, more loops of the same backend (<see cref="AnyNetTransportOptions.Loops"/>). Registered by <c>UseAnyNet</c>.
+/// through the application's <see cref="IAsyncBackend"/> (the one <c>AddAnyNet</c> registers). A backend with several
+/// loops (the built-in <c>reactor</c> and <c>libuv</c> get <see cref="AnyNetTransportOptions.Loops"/>) spreads the
+/// connections over them. Registered by <c>UseAnyNet</c>.
 /// </summary>
 public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
@@ -24,10 +25,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
     private readonly AnyNetTransportOptions _options;
     private readonly ILogger _logger;
     private readonly IMemoryPoolFactory<byte>? _memoryPoolFactory;
-    private readonly Lock _gate = new();
-    private readonly List<IAsyncBackend> _extraLoops = [];
-    private IAsyncBackend[]? _loops;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>Creates the factory from the container: the AnyNet backend, the transport options, logging, Kestrel's memory pool factory.</summary>
     /// <exception cref="InvalidOperationException">The configured backend is not registered (the message lists the registered ones).</exception>
@@ -42,7 +40,7 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
         _memoryPoolFactory = services.GetService<IMemoryPoolFactory<byte>>();
     }
 
-    /// <summary>The backend the transport serves on (the first loop).</summary>
+    /// <summary>The backend the transport serves on: the application's <see cref="IAsyncBackend"/> singleton.</summary>
     /// <remarks>
     /// Resolved on first use (Kestrel's first bind, after the host validated the options): building the application
     /// does not create the backend, and an unknown backend name fails the host's start with the options error, which
@@ -50,15 +48,17 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
     /// </remarks>
     public IAsyncBackend Backend => _backend ??= _services.GetRequiredService<IAsyncBackend>();
 
-    /// <summary>How many loops a TCP endpoint is served by: <see cref="AnyNetTransportOptions.Loops"/> (default: one per core) for a loop backend, else 1.</summary>
-    public int LoopCount
+    /// <summary>
+    /// How many loops serve the connections: the backend's own count (<see cref="ReactorBackend.LoopCount"/>,
+    /// <see cref="LibuvBackend.LoopCount"/>), which for the built-in <c>reactor</c> and <c>libuv</c> is
+    /// <see cref="AnyNetTransportOptions.Loops"/> (default: one per core); 1 for any other backend.
+    /// </summary>
+    public int LoopCount => Backend switch
     {
-        get
-        {
-            BackendCapabilities needed = BackendCapabilities.SingleThreadedLoop | BackendCapabilities.ReusePort;
-            return (Backend.Capabilities & needed) == needed && CanCreateMoreLoops() ? _options.Loops ?? Environment.ProcessorCount : 1;
-        }
-    }
+        ReactorBackend reactor => reactor.LoopCount,
+        LibuvBackend libuv => libuv.LoopCount,
+        _ => 1,
+    };
 
     /// <inheritdoc />
     public bool CanBind(EndPoint endpoint) => endpoint switch
@@ -73,11 +73,11 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        IReadOnlyList<IAsyncBackend> loops = endpoint is IPEndPoint ? GetLoops() : [Backend];
+        ObjectDisposedException.ThrowIf(_disposed, this);
         MemoryPool<byte> pool = _memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "anynet" }) ?? new NonDisposingPool(MemoryPool<byte>.Shared);
         try
         {
-            return await AnyNetConnectionListener.BindAsync(endpoint, loops, pool, _options, _logger, cancellationToken).ConfigureAwait(false);
+            return await AnyNetConnectionListener.BindAsync(endpoint, Backend, LoopCount, pool, _options, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -86,60 +86,14 @@ public sealed class AnyNetConnectionListenerFactory : IConnectionListenerFactory
         }
     }
 
-    /// <summary>Disposes the extra loops this factory created (the application's own backend is the container's).</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Refuses further binds. The backend is the container's (disposed with it) and each listener is disposed by
+    /// Kestrel, so nothing else is left to release.
+    /// </summary>
+    public ValueTask DisposeAsync()
     {
-        IAsyncBackend[] extra;
-        lock (_gate)
-        {
-            _disposed = true;
-            extra = [.. _extraLoops];
-            _extraLoops.Clear();
-        }
-
-        foreach (IAsyncBackend loop in extra)
-        {
-            await loop.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private IAsyncBackend[] GetLoops()
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_loops is not null)
-            {
-                return _loops;
-            }
-
-            int count = LoopCount;
-            if (count > 1)
-            {
-                BackendRegistration registration = SelectRegistration();
-                while (_extraLoops.Count < count - 1)
-                {
-                    _extraLoops.Add(registration.Factory(_services));
-                }
-            }
-
-            _loops = [Backend, .. _extraLoops];
-            return _loops;
-        }
-    }
-
-    // More loops are more instances of the registered backend; an IAsyncBackend the application registered itself
-    // cannot be multiplied.
-    private bool CanCreateMoreLoops() =>
-        !_services.GetServices<ApplicationBackendMarker>().Any() && TrySelectRegistration(out _);
-
-    private BackendRegistration SelectRegistration() =>
-        TrySelectRegistration(out BackendRegistration? registration) ? registration : throw new InvalidOperationException("The AnyNet backend registration is gone.");
-
-    private bool TrySelectRegistration([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BackendRegistration? registration)
-    {
-        AnyNetOptions options = _services.GetRequiredService<IOptions<AnyNetOptions>>().Value;
-        return BackendSelection.TrySelect(options.Backend, _services.GetServices<BackendRegistration>(), out registration, out _);
+        _disposed = true;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The shared pool must not be disposed with a listener.</summary>

@@ -13,12 +13,14 @@ public sealed class AnyNetTransportOptions
     public string? Backend { get; set; }
 
     /// <summary>
-    /// How many event loops serve connections when the backend is a loop backend (it declares
-    /// <see cref="BackendCapabilities.SingleThreadedLoop"/> and <see cref="BackendCapabilities.ReusePort"/>).
-    /// Null (the default) means one per core available to the process (<see cref="Environment.ProcessorCount"/>).
-    /// The first loop is the application's own backend; the others are more instances of the same backend, each with
-    /// its own SO_REUSEPORT listener on the same TCP port, so the kernel spreads connections over the loops.
-    /// Ignored (one backend) for the tasks backend, which already uses the thread pool, and for Unix sockets.
+    /// How many event loops the built-in <c>reactor</c> and <c>libuv</c> backends run when <c>UseAnyNet</c> creates
+    /// them (<see cref="Backends.Reactor.ReactorBackendOptions.Loops"/>, <see cref="Backends.Libuv.LibuvBackendOptions.Loops"/>).
+    /// Null (the default) means one per core available to the process (<see cref="Environment.ProcessorCount"/>, which
+    /// follows <c>taskset</c>). It is one backend instance, shared with the application's own AnyNet code: its one
+    /// listener per endpoint hands each accepted connection (TCP or Unix) to the next loop in turn, and the connection
+    /// stays on that loop. With more than one loop the backend does not declare
+    /// <see cref="BackendCapabilities.SingleThreadedLoop"/>. Ignored for <c>tasks</c> (the thread pool) and for a backend
+    /// the application registered itself, whose own options say how many loops it runs.
     /// </summary>
     public int? Loops { get; set; }
 
@@ -53,9 +55,9 @@ public sealed class AnyNetTransportOptions
 
     internal void Validate()
     {
-        if (Loops is <= 0)
+        if (Loops is <= 0 or > 1024)
         {
-            throw new ArgumentOutOfRangeException(nameof(Loops), Loops, "AnyNet:Loops must be at least 1 (or unset for one per core).");
+            throw new ArgumentOutOfRangeException(nameof(Loops), Loops, "AnyNet:Loops must be between 1 and 1024 (or unset for one per core).");
         }
 
         if (MaxReadBufferSize < 0)

@@ -499,22 +499,96 @@ public abstract class AspNetCoreConformance<TFixture> : ConformanceTest<TFixture
     });
 
     [SkippableFact]
-    public virtual Task Several_loops_share_the_port_and_serve_every_connection() => RunAsync(async (_, token) =>
+    public virtual Task With_two_loops_connections_land_on_both_and_a_graceful_shutdown_drains_both() => RunAsync(async (backend, token) =>
     {
-        RequireCapability(BackendCapabilities.SingleThreadedLoop, "only a loop backend runs one loop per core");
-        RequireCapability(BackendCapabilities.ReusePort, "several loops share a port through SO_REUSEPORT");
-        await using KestrelTestServer server = Create(app => app.MapGet("/plaintext", () => "Hello, World!"), transport: t => t.Loops = 3);
+        SkipUnlessBuiltInLoopBackend(backend);
+        const int Count = 8;
+        int arrived = 0;
+        var everyoneIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loops = new ConcurrentDictionary<SynchronizationContext, int>();
+        await using KestrelTestServer server = Create(
+            app => app.MapGet("/hold", async () =>
+            {
+                if (Interlocked.Increment(ref arrived) == Count)
+                {
+                    everyoneIn.TrySetResult();
+                }
+
+                await release.Task;
+                return "done";
+            }),
+            transport: t =>
+            {
+                t.Backend = backend.Name;   // the built-in registration, which takes its loops from the transport options
+                t.Loops = 2;
+            },
+            // Connection middleware, ahead of HTTP: which loop each connection's socket belongs to.
+            listen: l => l.Use(next => connection =>
+            {
+                ITypedAttributeProvider socket = connection.Features.Get<ITypedAttributeProvider>()
+                    ?? throw new InvalidOperationException("the connection has no ITypedAttributeProvider feature");
+                loops.AddOrUpdate(socket.GetAttribute(TypedAttributes.LoopContext), 1, (_, n) => n + 1);
+                return next(connection);
+            }));
         await server.StartAsync(token);
-        Assert.Equal(3, server.App.Services.GetRequiredService<AnyNetConnectionListenerFactory>().LoopCount);
-        for (int i = 0; i < 30; i++)
-        {
-            // A fresh client each time: a new connection, which the kernel hands to one of the three listeners.
-            using HttpClient client = KestrelTestServer.CreateClient();
-            Assert.Equal("Hello, World!", await client.GetStringAsync(new Uri(server.Http, "/plaintext"), token));
-        }
+        AnyNetConnectionListenerFactory transport = server.App.Services.GetRequiredService<AnyNetConnectionListenerFactory>();
+        Assert.Same(server.App.Services.GetRequiredService<IAsyncBackend>(), transport.Backend);
+        Assert.Equal(2, transport.LoopCount);
+
+        // Eight connections at once (nobody is answered before all eight requests are in), then a graceful stop while
+        // all eight are in flight: accepting stops, and the stop waits for the requests on both loops.
+        Uri address = server.Http;
+        using HttpClient client = KestrelTestServer.CreateClient();
+        Task<string>[] inFlight = [.. Enumerable.Range(0, Count).Select(_ => client.GetStringAsync(new Uri(address, "/hold"), token))];
+        await everyoneIn.Task.WaitAsync(token);
+        Assert.Equal(2, loops.Count);
+        Assert.Equal(Count, loops.Values.Sum());
+
+        Task stopping = server.App.StopAsync(token);
+        await server.Log.WaitForAsync(LogEventUnbound, token);
+        await Assert.ThrowsAsync<SocketException>(async () => (await ConnectRawAsync(address, token)).Dispose());
+        Assert.False(stopping.IsCompleted, "the server stopped while requests were in flight");
+        release.TrySetResult();
+        Assert.All(await Task.WhenAll(inFlight), reply => Assert.Equal("done", reply));
+        await stopping;
     }, LongTimeout);
 
+    [SkippableFact]
+    public virtual Task The_built_in_loop_backend_runs_one_loop_per_core_by_default() => RunAsync((backend, _) =>
+    {
+        SkipUnlessBuiltInLoopBackend(backend);
+        KestrelTestServer server = Create(_ => { }, transport: t =>
+        {
+            t.Backend = backend.Name;
+            t.Loops = null;
+        });
+        return CheckAsync(server);
+
+        static async Task CheckAsync(KestrelTestServer server)
+        {
+            await using (server)
+            {
+                Assert.Equal(Environment.ProcessorCount, server.App.Services.GetRequiredService<AnyNetConnectionListenerFactory>().LoopCount);
+            }
+        }
+    });
+
     private const int LogEventUnbound = 9;
+
+    /// <summary>
+    /// <see cref="AnyNetTransportOptions.Loops"/> makes the built-in <c>reactor</c> and <c>libuv</c> backends (a backend
+    /// registered by the application runs the loops its own options say); only a backend with an event loop has loops.
+    /// </summary>
+    private static void SkipUnlessBuiltInLoopBackend(IAsyncBackend backend)
+    {
+        Skip.IfNot(
+            SynchronizationContext.Current is Backends.LoopSynchronizationContext,
+            $"skipped: the '{backend.Name}' backend runs no event loop (its continuations run on the thread pool), so it has no loops to spread connections over.");
+        Skip.IfNot(
+            backend.Name is "reactor" or "libuv",
+            $"skipped: AnyNetTransportOptions.Loops sets the loops of the built-in reactor and libuv backends; the '{backend.Name}' backend's own options set its loops.");
+    }
 
     private KestrelTestServer Create(
         Action<WebApplication> map,

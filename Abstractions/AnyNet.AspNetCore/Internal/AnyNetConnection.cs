@@ -30,7 +30,8 @@ internal sealed class AnyNetConnection : ConnectionContext,
     IConnectionItemsFeature,
     IMemoryPoolFeature,
     IConnectionLifetimeFeature,
-    IConnectionEndPointFeature
+    IConnectionEndPointFeature,
+    ITypedAttributeProvider
 {
     private readonly ISocketStream _stream;
     private readonly ILogger _logger;
@@ -86,6 +87,9 @@ internal sealed class AnyNetConnection : ConnectionContext,
         Features.Set<IMemoryPoolFeature>(this);
         Features.Set<IConnectionLifetimeFeature>(this);
         Features.Set<IConnectionEndPointFeature>(this);
+        // The AnyNet socket's typed attributes (raw handle, socket options, Unix peer credentials, its loop), as
+        // Kestrel's Sockets transport offers its Socket (IConnectionSocketFeature); the stream itself stays private.
+        Features.Set<ITypedAttributeProvider>(this);
     }
 
     /// <summary>A number unique within the process, for the transport's own bookkeeping and logs.</summary>
@@ -152,6 +156,9 @@ internal sealed class AnyNetConnection : ConnectionContext,
             return null;
         }
     }
+
+    bool ITypedAttributeProvider.TryGetAttribute<T>(TypedAttribute<T> attribute, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value) =>
+        _stream.TryGetAttribute(attribute, out value);
 
     void IConnectionLifetimeFeature.Abort() =>
         Abort(new ConnectionAbortedException("The connection was aborted by the application via IConnectionLifetimeFeature.Abort()."));

@@ -9,14 +9,22 @@ using Microsoft.Extensions.Logging;
 namespace AnyNet.AspNetCore.Internal;
 
 /// <summary>
-/// One Kestrel endpoint: an AnyNet listener on each loop (SO_REUSEPORT when there are several), an accept loop on each
-/// loop's scheduler, and a bounded queue from which Kestrel takes the accepted connections.
+/// One Kestrel endpoint: one AnyNet listener, an accept loop on the backend's scheduler (loop 0 of a loop backend), and a
+/// bounded queue from which Kestrel takes the accepted connections. On a backend with several loops the listener hands
+/// each accepted connection to the next loop in turn, and the connection's pumps run on that loop.
 /// </summary>
+/// <remarks>
+/// One listening socket, not one SO_REUSEPORT listener per loop (as this transport once did): the backend's own
+/// round robin spreads a few connections evenly where the kernel's address hash may put them all on one loop, a
+/// connection queued on a listener is not reset when another loop's listener closes, port 0 and Unix sockets work as
+/// with one loop, and no other process can bind the port alongside.
+/// </remarks>
 internal sealed class AnyNetConnectionListener : IConnectionListener
 {
     private static long s_connectionNumber;
 
-    private readonly (IAsyncBackend Backend, ISocketListener Listener)[] _loops;
+    private readonly IAsyncBackend _backend;
+    private readonly ISocketListener _listener;
     private readonly Channel<AnyNetConnection> _accepted;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly ConcurrentDictionary<AnyNetConnection, byte> _live = new();
@@ -29,19 +37,20 @@ internal sealed class AnyNetConnectionListener : IConnectionListener
     private int _unbound;
     private int _disposed;
 
-    private AnyNetConnectionListener((IAsyncBackend, ISocketListener)[] loops, MemoryPool<byte> memoryPool, AnyNetTransportOptions options, ILogger logger)
+    private AnyNetConnectionListener(IAsyncBackend backend, ISocketListener listener, MemoryPool<byte> memoryPool, AnyNetTransportOptions options, ILogger logger)
     {
-        _loops = loops;
+        _backend = backend;
+        _listener = listener;
         _memoryPool = memoryPool;
         _options = options;
         _logger = logger;
-        EndPoint = loops[0].Item2.LocalEndPoint;
+        EndPoint = listener.LocalEndPoint;
         _endPointText = EndPoint.ToString() ?? "?";
-        // Bounded: when Kestrel does not take connections, the accept loops wait and the kernel backlog holds the rest.
+        // Bounded: when Kestrel does not take connections, the accept loop waits and the kernel backlog holds the rest.
         _accepted = Channel.CreateBounded<AnyNetConnection>(new BoundedChannelOptions(Math.Max(16, options.Backlog))
         {
             SingleReader = true,
-            SingleWriter = loops.Length == 1,
+            SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         _onClosed = connection => _live.TryRemove(connection, out _);
@@ -49,54 +58,25 @@ internal sealed class AnyNetConnectionListener : IConnectionListener
 
     public EndPoint EndPoint { get; }
 
-    /// <summary>Binds <paramref name="endPoint"/> on every loop, or on the first only for a Unix socket.</summary>
+    /// <summary>
+    /// Binds <paramref name="endPoint"/> on <paramref name="backend"/> and starts accepting; <paramref name="loops"/>, how
+    /// many loops the backend runs, is only logged.
+    /// </summary>
     /// <exception cref="AddressInUseException">The address is in use; the message names it and the backend.</exception>
     public static async Task<AnyNetConnectionListener> BindAsync(
-        EndPoint endPoint, IReadOnlyList<IAsyncBackend> loops, MemoryPool<byte> memoryPool, AnyNetTransportOptions options, ILogger logger, CancellationToken cancellationToken)
+        EndPoint endPoint, IAsyncBackend backend, int loops, MemoryPool<byte> memoryPool, AnyNetTransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var bound = new List<(IAsyncBackend, ISocketListener)>();
-        try
+        var listenOptions = new ListenOptions { Backlog = options.Backlog };
+        ISocketListener listener = endPoint switch
         {
-            if (endPoint is IPEndPoint ip)
-            {
-                // Several loops share the port through SO_REUSEPORT; the kernel spreads new connections over them.
-                // The first bind picks the port (for port 0), the others bind exactly that one.
-                var listenOptions = new ListenOptions { Backlog = options.Backlog, ReusePort = loops.Count > 1 };
-                IPEndPoint target = ip;
-                foreach (IAsyncBackend loop in loops)
-                {
-                    IPEndPoint here = target;
-                    ISocketListener listener = await ListenAsync(loop, here, b => b.ListenTcp(here, listenOptions), cancellationToken);
-                    bound.Add((loop, listener));
-                    target = (IPEndPoint)listener.LocalEndPoint;
-                }
-            }
-            else if (endPoint is UnixDomainSocketEndPoint unix)
-            {
-                // SO_REUSEPORT means nothing for Unix sockets: one loop serves the path.
-                string path = unix.ToString();
-                var listenOptions = new ListenOptions { Backlog = options.Backlog };
-                ISocketListener listener = await ListenAsync(loops[0], endPoint, b => b.ListenUnix(path, listenOptions), cancellationToken);
-                bound.Add((loops[0], listener));
-            }
-            else
-            {
-                throw new NotSupportedException($"The AnyNet transport cannot bind {endPoint.GetType().Name} endpoints ({endPoint}); it binds IPEndPoint and UnixDomainSocketEndPoint.");
-            }
-        }
-        catch
-        {
-            foreach ((IAsyncBackend loop, ISocketListener listener) in bound)
-            {
-                await DisposeOnLoopAsync(loop, listener);
-            }
+            IPEndPoint ip => await ListenAsync(backend, ip, b => b.ListenTcp(ip, listenOptions), cancellationToken),
+            UnixDomainSocketEndPoint unix => await ListenAsync(backend, unix, b => b.ListenUnix(unix.ToString(), listenOptions), cancellationToken),
+            _ => throw new NotSupportedException($"The AnyNet transport cannot bind {endPoint.GetType().Name} endpoints ({endPoint}); it binds IPEndPoint and UnixDomainSocketEndPoint."),
+        };
 
-            throw;
-        }
-
-        var result = new AnyNetConnectionListener([.. bound], memoryPool, options, logger);
+        var result = new AnyNetConnectionListener(backend, listener, memoryPool, options, logger);
         result.StartAccepting();
-        Log.Listening(logger, result._endPointText, loops[0].Name, bound.Count);
+        Log.Listening(logger, result._endPointText, backend.Name, loops);
         return result;
     }
 
@@ -159,49 +139,28 @@ internal sealed class AnyNetConnectionListener : IConnectionListener
         _memoryPool.Dispose();
     }
 
-    private static async Task<ISocketListener> ListenAsync(IAsyncBackend loop, EndPoint endPoint, Func<IAsyncBackend, ISocketListener> listen, CancellationToken cancellationToken)
+    private static async Task<ISocketListener> ListenAsync(IAsyncBackend backend, EndPoint endPoint, Func<IAsyncBackend, ISocketListener> listen, CancellationToken cancellationToken)
     {
         try
         {
-            // On the loop: a loop backend's listener belongs to its loop thread.
-            return await loop.RunAsync(_ => Task.FromResult(listen(loop)), cancellationToken).ConfigureAwait(false);
+            // On the backend's scheduler: a loop backend's listener then belongs to loop 0, where the accept loop runs.
+            return await backend.RunAsync(_ => Task.FromResult(listen(backend)), cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException error) when (error.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             // Kestrel turns this into its usual "Failed to bind to address ...: address already in use." error.
-            throw new AddressInUseException($"The AnyNet '{loop.Name}' transport could not bind {endPoint}: the address is already in use.", error);
+            throw new AddressInUseException($"The AnyNet '{backend.Name}' transport could not bind {endPoint}: the address is already in use.", error);
         }
     }
 
-    private static async Task DisposeOnLoopAsync(IAsyncBackend loop, ISocketListener listener)
+    private void StartAccepting() =>
+        _accepting = CompleteWhenEndedAsync(_backend.RunAsync(token => AcceptLoopAsync(_backend, _listener, token), _stopAccepting.Token));
+
+    private async Task CompleteWhenEndedAsync(Task accepting)
     {
         try
         {
-            await loop.RunAsync(async _ => await listener.DisposeAsync()).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The backend is gone, and its listeners with it.
-        }
-    }
-
-    private void StartAccepting()
-    {
-        var loops = new Task[_loops.Length];
-        for (int i = 0; i < _loops.Length; i++)
-        {
-            (IAsyncBackend backend, ISocketListener listener) = _loops[i];
-            loops[i] = backend.RunAsync(token => AcceptLoopAsync(backend, listener, token), _stopAccepting.Token);
-        }
-
-        _accepting = CompleteWhenAllEndAsync(loops);
-    }
-
-    private async Task CompleteWhenAllEndAsync(Task[] loops)
-    {
-        try
-        {
-            await Task.WhenAll(loops).ConfigureAwait(false);
+            await accepting.ConfigureAwait(false);
         }
         catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
         {
@@ -213,7 +172,8 @@ internal sealed class AnyNetConnectionListener : IConnectionListener
         }
     }
 
-    // Runs on the backend's scheduler: each connection is made, and its pumps started, on the loop it was accepted on.
+    // Runs on the backend's scheduler (loop 0 of a loop backend). Each connection's pumps start on the loop that owns it
+    // (AnyNetConnection.Start), which on a backend with several loops is the next one in turn.
     private async Task AcceptLoopAsync(IAsyncBackend backend, ISocketListener listener, CancellationToken cancellationToken)
     {
         TimeSpan pause = TimeSpan.Zero;

@@ -26,6 +26,8 @@ internal static unsafe partial class Libc
     public const int MSG_DONTWAIT = 0x40;
     public const int EAGAIN = 11;
     public const int EINTR = 4;
+    public const int EPROTO = 71;
+    public const int ECONNABORTED = 103;
     public const int F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Library, SetLastError = true)]
@@ -48,6 +50,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int accept4(int fd, byte* address, uint* addressLength, int flags);
 
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
