@@ -28,7 +28,7 @@ namespace AnyNet;
 /// <see cref="ClosedResourceException"/>.
 /// </para>
 /// </remarks>
-public class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProvider
+public partial class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProvider
 {
     /// <summary>The initial buffer size when none is given: 8 KiB, a typical socket read size.</summary>
     public const int DefaultBufferSize = 8192;
@@ -41,6 +41,7 @@ public class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProv
     private int _end;
     private int _busy;
     private int _disposed;
+    private PeekOperation? _peek;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The stream to read from.</param>
@@ -218,6 +219,16 @@ public class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProv
             ReadOnlyMemory<byte> view = Buffered;
             Exit();
             return new ValueTask<ReadOnlyMemory<byte>>(view);
+        }
+
+        // It must receive: through the stream's one reusable operation, which resumes the caller without a post when
+        // the receive completes on the caller's own context. The operation is free unless the previous result was not
+        // taken yet; then (and for every check that fails) the async path, which reports errors the usual way.
+        if (minimumBytes > 0 && minimumBytes <= Array.MaxLength && !cancellationToken.IsCancellationRequested
+            && _peek?.IsInUse != true && TryEnterQuietly())
+        {
+            ShrinkIfGrownAndEmpty();
+            return (_peek ??= new PeekOperation(this)).Start(minimumBytes, cancellationToken);
         }
 
         return PeekSlowAsync(minimumBytes, cancellationToken);
@@ -426,6 +437,11 @@ public class BufferedByteReceiveStream : IByteReceiveStream, ITypedAttributeProv
             cancellationToken.ThrowIfCancellationRequested();
         }
 
+        ShrinkIfGrownAndEmpty();
+    }
+
+    private void ShrinkIfGrownAndEmpty()
+    {
         // An empty buffer that grew for one large call goes back to the pool, so a long-lived connection does not keep
         // its largest message's buffer forever. Safe here: views handed out are only valid until this next call.
         // (ArrayPool rounds sizes up to a power of two, so only a buffer at least twice the initial size counts as grown.)
