@@ -8,7 +8,7 @@ namespace AnyNet.Conformance;
 /// <summary>
 /// Passing descriptors over Unix stream sockets (SCM_RIGHTS, <see cref="IFdPassingStream"/>): a pipe and a file passed
 /// and used on the other side, several at once in order, close-on-exec on arrival, bad input refused by name, more
-/// descriptors than asked for closed and reported, cancellation taking nothing, and the busy rules shared with plain I/O.
+/// descriptors than asked for closed and reported, a send that waits for room, cancellation taking nothing, and the busy rules shared with plain I/O.
 /// </summary>
 public abstract class FdPassingConformance<TFixture> : ConformanceTest<TFixture>
     where TFixture : IBackendFixture, new()
@@ -286,6 +286,60 @@ public abstract class FdPassingConformance<TFixture> : ConformanceTest<TFixture>
                 FdReceiveResult received = await waiting;
                 Assert.Equal("after"u8.ToArray(), buffer[..received.BytesReceived]);
                 Assert.Single(received.Handles).Dispose();
+            }
+        });
+    }
+
+    [SkippableFact]
+    public virtual async Task A_descriptor_send_that_finds_the_socket_full_waits_for_the_reader_and_a_cancelled_one_sends_nothing()
+    {
+        RequireFdPassing();
+        await RunAsync(async (backend, token) =>
+        {
+            var (client, server, listener) = await UnixPairAsync(backend, token);
+            await using (listener)
+            await using (client)
+            await using (server)
+            using (var pipe = new AnonymousPipeServerStream(PipeDirection.Out))
+            using (pipe.ClientSafePipeHandle) // the server stream does not close the client end
+            {
+                string target = Target(pipe.ClientSafePipeHandle);
+                int openBefore = CountOpen(target);
+                long filled = SocketFiller.FillUntilFull(client.GetAttribute(TypedAttributes.RawHandle));
+
+                // A send that has to wait for room, then is cancelled: nothing goes, nothing is left open.
+                using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(token))
+                {
+                    ValueTask cancelled = client.SendFdsAsync("never"u8.ToArray(), [pipe.ClientSafePipeHandle], cancel.Token);
+                    Assert.False(cancelled.IsCompleted, "a descriptor send on a full socket finished without waiting");
+                    await cancel.CancelAsync();
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled);
+                }
+
+                // The next one waits for room too, and goes once the reader has taken exactly the filler.
+                ValueTask sending = client.SendFdsAsync("after the filler"u8.ToArray(), [pipe.ClientSafePipeHandle], token);
+                Assert.False(sending.IsCompleted, "a descriptor send on a full socket finished without waiting");
+                var chunk = new byte[64 * 1024];
+                for (long drained = 0; drained < filled;)
+                {
+                    // Never past the filler: a plain receive that reached the message would discard its descriptor.
+                    int n = await server.ReceiveAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, filled - drained)), token);
+                    drained += n > 0 ? n : throw new EndOfStreamException($"the stream ended after {drained} of {filled} filler bytes");
+                }
+
+                await sending;
+                var buffer = new byte[64];
+                FdReceiveResult received = await server.ReceiveFdsAsync(buffer, 4, token);
+                Assert.Equal("after the filler", System.Text.Encoding.ASCII.GetString(buffer, 0, received.BytesReceived));
+                using (SafeFileHandle passed = Assert.Single(received.Handles))
+                {
+                    Assert.Equal(target, Target(passed));
+                }
+
+                // The cancelled send left no duplicate of the descriptor behind, in flight or in the process.
+                await client.SendEofAsync(token);
+                Assert.Equal(0, (await server.ReceiveFdsAsync(buffer, 4, token)).BytesReceived);
+                Assert.Equal(openBefore, CountOpen(target));
             }
         });
     }
