@@ -275,6 +275,71 @@ public abstract class BufferedStreamConformance<TFixture> : ConformanceTest<TFix
     });
 
     [SkippableFact]
+    public virtual Task A_waiting_Peek_gathers_receives_until_enough_is_buffered_and_resumes_on_the_callers_context() => WithBufferedAsync(async (peer, observed, buffered, token) =>
+    {
+        SynchronizationContext? context = SynchronizationContext.Current;
+        for (int round = 0; round < 3; round++)
+        {
+            ValueTask<ReadOnlyMemory<byte>> peek = buffered.PeekAsync(10, token);
+            await peer.SendAsync("0123"u8.ToArray(), token);
+            await observed.WaitForReceivedAsync(14 * round + 4, token);
+            Assert.False(peek.IsCompleted);
+            await peer.SendAsync("456789abcd"u8.ToArray(), token);
+            Assert.Equal("0123456789abcd", Text(await peek));
+            Assert.Same(context, SynchronizationContext.Current);
+            buffered.Consume(14);
+        }
+
+        // A peek the buffer already satisfies completes at once.
+        await peer.SendAsync("xyz"u8.ToArray(), token);
+        Assert.Equal("xyz", Text(await buffered.PeekAsync(3, token)));
+        ValueTask<ReadOnlyMemory<byte>> ready = buffered.PeekAsync(2, token);
+        Assert.True(ready.IsCompleted);
+        Assert.Equal("xyz", Text(await ready));
+    });
+
+    [SkippableFact]
+    public virtual Task A_cancelled_waiting_Peek_loses_nothing_and_the_stream_stays_usable() => WithBufferedAsync(async (peer, observed, buffered, token) =>
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        ValueTask<ReadOnlyMemory<byte>> peek = buffered.PeekAsync(10, cancel.Token);
+        await peer.SendAsync("0123"u8.ToArray(), token);
+        await observed.WaitForReceivedAsync(4, token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await peek);
+        Assert.Equal("0123", Text(buffered.Buffered));
+        await peer.SendAsync("456789"u8.ToArray(), token);
+        Assert.Equal("0123456789", Text(await buffered.PeekAsync(10, token)));
+    });
+
+    [SkippableFact]
+    public virtual Task A_waiting_Peek_rejects_a_second_call_and_at_the_end_of_the_stream_throws_IncompleteRead_and_keeps_the_bytes() => WithBufferedAsync(async (peer, observed, buffered, token) =>
+    {
+        ValueTask<ReadOnlyMemory<byte>> peek = buffered.PeekAsync(10, token);
+        await Assert.ThrowsAsync<BusyResourceException>(async () => await buffered.PeekAsync(1, token));
+        await peer.SendAsync("abc"u8.ToArray(), token);
+        await observed.WaitForReceivedAsync(3, token);
+        await peer.SendEofAsync(token);
+        IncompleteReadException error = await Assert.ThrowsAsync<IncompleteReadException>(async () => await peek);
+        Assert.Contains("3 of 10", error.Message, StringComparison.Ordinal);
+        Assert.Equal("abc", Text(await buffered.PeekAsync(3, token)));
+    });
+
+    [SkippableFact]
+    public virtual Task Disposing_wakes_a_waiting_Peek_with_ClosedResource() => WithBufferedAsync(async (peer, _, buffered, token) =>
+    {
+        ValueTask<ReadOnlyMemory<byte>> waiting = buffered.PeekAsync(4, token);
+        await TaskGroup.RunAsync(group =>
+        {
+            group.Start(async _ => await buffered.DisposeAsync());
+            return Task.CompletedTask;
+        }, token);
+        await Assert.ThrowsAsync<ClosedResourceException>(async () => await waiting);
+        await Assert.ThrowsAsync<ClosedResourceException>(async () => await buffered.PeekAsync(1, token));
+        Assert.Equal(0, buffered.BufferCapacity);
+    });
+
+    [SkippableFact]
     public virtual Task A_zero_length_receive_returns_at_once_when_bytes_are_buffered_and_consumes_nothing() => WithBufferedAsync(async (peer, _, buffered, token) =>
     {
         await peer.SendAsync("ab"u8.ToArray(), token);
