@@ -292,9 +292,9 @@ internal sealed unsafe partial class UvListener : UvHandle, ISocketListener
     /// <remarks>
     /// Without this, libuv hands over one connection per poll: it accepts one ahead, stops watching the socket until
     /// uv_accept takes it, and watches again only from the next poll. A loop whose iterations are long (every request
-    /// of a busy ASP.NET Core server run inline on it) then accepted about two connections per iteration, the kernel's
-    /// queue overflowed under a burst of connections, and the dropped handshakes cost their clients a one-second
-    /// retransmission (wrk at 1,000 connections: p99 0.4-1.2 s, TcpExtListenOverflows in the hundreds). libuv's own
+    /// of a busy ASP.NET Core server run inline on it) then accepted about two connections per iteration, and a burst
+    /// of connections waited in the kernel's accept queue (wrk at 1,000 connections: about 390 still queued 1.3 s after
+    /// it started, and a p99 of 0.4-1.2 s made of the first requests of those connections). libuv's own
     /// uv__server_io accepts in a loop until EAGAIN, for a callback that accepts at once (Node.js does); this does the
     /// same for an AcceptAsync loop, up to the cooperative budget, as the reactor backend does.
     /// </remarks>
