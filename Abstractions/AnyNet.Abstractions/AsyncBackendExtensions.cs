@@ -43,9 +43,7 @@ public static class AsyncBackendExtensions
             ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         }
 
-        return delay == TimeSpan.Zero && !cancellationToken.IsCancellationRequested
-            ? Task.CompletedTask
-            : Internal.ClockSleep.Start(delay, backend.TimeProvider, cancellationToken);
+        return Task.Delay(delay, backend.TimeProvider, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="body"/> with a deadline <paramref name="delay"/> from now on the backend's clock; returns true if the deadline cut it short.</summary>
