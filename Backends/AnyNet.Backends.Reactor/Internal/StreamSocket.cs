@@ -223,6 +223,47 @@ internal sealed unsafe class StreamSocket : ReactorSocket, IFdPassingStream
 
     private static bool IsWouldBlock(int errno) => errno == Libc.EAGAIN;
 
+    /// <summary>
+    /// Sends what is left of a send without waiting: true when it is all gone or failed (<paramref name="error"/>),
+    /// false when the socket is full and the operation waits for writability.
+    /// </summary>
+    private static bool SendRemaining(int fd, ref ReadOnlyMemory<byte> remaining, out Exception? error)
+    {
+        error = null;
+        while (!remaining.IsEmpty)
+        {
+            ReadOnlySpan<byte> span = remaining.Span;
+            nint sent;
+            fixed (byte* p = span)
+            {
+                sent = Libc.Send(fd, p, (nuint)span.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+            }
+
+            if (sent >= 0)
+            {
+                remaining = remaining[(int)sent..];
+                continue;
+            }
+
+            int errno = Libc.LastErrno;
+            if (errno == Libc.EINTR)
+            {
+                continue;
+            }
+
+            if (IsWouldBlock(errno))
+            {
+                return false;
+            }
+
+            remaining = default;
+            error = SocketErrors.Broken(errno, "send");
+            return true;
+        }
+
+        return true;
+    }
+
     private sealed class ReceiveOperation : LoopOperation<int>
     {
         private readonly StreamSocket _stream;
@@ -306,39 +347,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, IFdPassingStream
         protected override bool TryExecute(out int result, out Exception? error)
         {
             result = 0;
-            error = null;
-            while (!_remaining.IsEmpty)
-            {
-                ReadOnlySpan<byte> span = _remaining.Span;
-                nint sent;
-                fixed (byte* p = span)
-                {
-                    sent = Libc.Send(Socket.Fd, p, (nuint)span.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
-                }
-
-                if (sent >= 0)
-                {
-                    _remaining = _remaining[(int)sent..];
-                    continue;
-                }
-
-                int errno = Libc.LastErrno;
-                if (errno == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (IsWouldBlock(errno))
-                {
-                    return false;
-                }
-
-                _remaining = default;
-                error = SocketErrors.Broken(errno, "send");
-                return true;
-            }
-
-            return true;
+            return SendRemaining(Socket.Fd, ref _remaining, out error);
         }
     }
 
@@ -428,38 +437,7 @@ internal sealed unsafe class StreamSocket : ReactorSocket, IFdPassingStream
             }
 
             // The descriptors went with the first bytes; the rest is plain data.
-            while (!_remaining.IsEmpty)
-            {
-                ReadOnlySpan<byte> span = _remaining.Span;
-                nint sent;
-                fixed (byte* p = span)
-                {
-                    sent = Libc.Send(Socket.Fd, p, (nuint)span.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
-                }
-
-                if (sent >= 0)
-                {
-                    _remaining = _remaining[(int)sent..];
-                    continue;
-                }
-
-                int errno = Libc.LastErrno;
-                if (errno == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (IsWouldBlock(errno))
-                {
-                    return false;
-                }
-
-                _remaining = default;
-                error = SocketErrors.Broken(errno, "send");
-                return true;
-            }
-
-            return true;
+            return SendRemaining(Socket.Fd, ref _remaining, out error);
         }
     }
 
